@@ -1,0 +1,160 @@
+/*
+ * fxfer: the socket and I/O helpers shared by fsend and frecv.
+ *
+ * Nothing here prints or exits.  Functions return a value, or -1 with errno
+ * set (errno is preserved across any cleanup they do).  Name resolution errors
+ * are getaddrinfo() codes, not errno values, and come back through *gai_err.
+ */
+#ifndef FXFER_H
+#define FXFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FX_VERSION "1.0.0"
+
+/* Chunk size: default and the bounds that -c enforces. */
+#define FX_CHUNK_DEFAULT ((size_t)128 * 1024)
+#define FX_CHUNK_MIN ((size_t)1)
+#define FX_CHUNK_MAX ((size_t)16 * 1024 * 1024)
+
+/* The acknowledgement frecv sends: "thank you" and its NUL, 10 bytes. */
+#define FX_ACK "thank you"
+#define FX_ACK_LEN ((size_t)10)
+/* fsend never reads more than this many bytes of acknowledgement. */
+#define FX_ACK_MAX ((size_t)64)
+
+/* ---- Full reads and writes ------------------------------------------- */
+
+/*
+ * Write all len bytes of buf to fd, retrying short writes and EINTR.
+ * Returns len, or -1 with errno set.  A write that returns 0 is an error
+ * (errno ENOSPC), so this can never loop forever.
+ */
+ssize_t fx_write_full(int fd, const void *buf, size_t len);
+
+/*
+ * Read from fd until len bytes are in buf or EOF, retrying EINTR.
+ * Returns the number of bytes read: len, or fewer only at EOF (0 at once).
+ * Returns -1 with errno set on error; bytes read before it are lost.
+ */
+ssize_t fx_read_full(int fd, void *buf, size_t len);
+
+/*
+ * Read from fd until a NUL or newline byte has arrived, EOF, or len bytes,
+ * retrying EINTR.  Returns the byte count, or -1 with errno set.  Meant for
+ * short messages such as the acknowledgement: the terminator ends the wait
+ * even when the peer keeps its end open.
+ */
+ssize_t fx_read_line(int fd, char *buf, size_t len);
+
+/* ---- Bulk transfer ---------------------------------------------------- */
+
+/*
+ * Send everything readable from fd (a file, or a pipe) to the socket sock,
+ * chunk bytes at a time, until EOF.  On Linux a regular file goes through
+ * sendfile(2); anything else, or a build with FX_PORTABLE, through a
+ * read/write loop with one chunk-sized buffer.  *sent is the number of bytes
+ * sent so far, valid also after an error.  Returns 0, or -1 with errno set.
+ */
+int fx_send_stream(int sock, int fd, size_t chunk, uint64_t *sent);
+
+/*
+ * Receive from sock until EOF and write it all to fd, chunk bytes at a time.
+ * On Linux splice(2) moves the data through a pipe without copying it to user
+ * space when fd accepts it; otherwise (or with FX_PORTABLE) a read/write
+ * loop.  *received counts the bytes written to fd, valid also after an error.
+ * Returns 0, or -1 with errno set.
+ */
+int fx_recv_stream(int sock, int fd, size_t chunk, uint64_t *received);
+
+/* ---- Sockets ----------------------------------------------------------- */
+
+/*
+ * Listen for TCP on port.  With addr NULL, listen on every address: one IPv6
+ * socket that also takes IPv4 where the system allows, else IPv4 only.
+ * With addr set, bind the first of its addresses that works.
+ * Returns the listening socket (close-on-exec), or -1: then either *gai_err is
+ * a getaddrinfo() code, or *gai_err is 0 and errno is set.
+ */
+int fx_tcp_listen(const char *addr, const char *port, int *gai_err);
+
+/*
+ * Connect to host:port, trying each address in turn.  Returns the socket
+ * (close-on-exec), or -1: *gai_err is a getaddrinfo() code, or 0 with errno
+ * set from the last address tried.
+ */
+int fx_tcp_connect(const char *host, const char *port, int *gai_err);
+
+/* accept(2) retrying EINTR; the new socket is close-on-exec.  -1 with errno. */
+int fx_accept(int lfd);
+
+/*
+ * Format the local (fx_sock_name) or peer (fx_peer_name) address of a socket
+ * as "1.2.3.4:80" or "[::1]:80" into buf.  Returns 0, or -1 with errno set.
+ */
+int fx_sock_name(int fd, char *buf, size_t len);
+int fx_peer_name(int fd, char *buf, size_t len);
+
+/*
+ * Make the next close(2) of a connected socket reset the connection instead
+ * of ending the stream cleanly, so the peer cannot take a partial transfer
+ * for a complete one.  Returns 0, or -1 with errno set.
+ */
+int fx_set_reset_on_close(int fd);
+
+/* ---- Atomic output file ------------------------------------------------ */
+
+struct fx_outfile {
+	int fd;          /* the temporary file, -1 when none */
+	char *path;      /* the final name */
+	char *tmp;       /* the temporary name beside it */
+};
+
+/*
+ * Create a temporary file beside path (same directory, mkstemp) with mode
+ * mode & ~umask.  Returns 0, or -1 with errno set and nothing created.
+ */
+int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode);
+
+/*
+ * fsync the temporary file, rename it over path, fsync the directory.
+ * Only after this returns 0 is the file durably in place.  On -1 (errno set)
+ * the temporary file has been removed and path is untouched.
+ */
+int fx_out_commit(struct fx_outfile *out);
+
+/* Remove the temporary file, if any, and free out.  Keeps errno. */
+void fx_out_abort(struct fx_outfile *out);
+
+/* ---- Parsing and checking ---------------------------------------------- */
+
+/*
+ * Parse a TCP port: decimal digits only, 0 to 65535.  Returns 0, or -1 with
+ * errno EINVAL (not a number, junk) or ERANGE (too large).
+ */
+int fx_parse_port(const char *s, unsigned *port);
+
+/*
+ * Parse a size: decimal digits with an optional K or M suffix (binary,
+ * either case), within [min, max].  Returns 0, or -1 with errno EINVAL or
+ * ERANGE.
+ */
+int fx_parse_size(const char *s, size_t min, size_t max, size_t *size);
+
+/*
+ * Is buf[0..len) the acknowledgement?  "thank you", optionally followed by a
+ * newline (or CR LF) and/or a NUL.  Returns 1 or 0.
+ */
+int fx_ack_ok(const char *buf, size_t len);
+
+/*
+ * Copy len bytes of untrusted src into dst as printable text: printable ASCII
+ * stays, backslash becomes "\\", newline, CR, tab and NUL become "\n", "\r",
+ * "\t", "\0", anything else "\xHH".  Always NUL-terminates (if size > 0), never
+ * splits an escape.  Returns the length of the text written.
+ */
+size_t fx_escape(char *dst, size_t size, const void *src, size_t len);
+
+#endif /* FXFER_H */

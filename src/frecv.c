@@ -1,0 +1,190 @@
+/*
+ * frecv: receive one file from fsend (or any TCP server), store it atomically,
+ * and acknowledge it only once it is safely on disk.
+ * Parses options, calls the library, and maps each outcome to an exit status.
+ */
+#include "fxfer.h"
+#include "tool.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SYNOPSIS "[-c size] [-o path] host port"
+
+/* The temporary file a signal must remove, empty when there is none. */
+static char tmp_path[PATH_MAX];
+
+static void on_signal(int sig)
+{
+	if (tmp_path[0] != '\0')
+		unlink(tmp_path);
+	_exit(TOOL_EX_SIGNAL + sig);
+}
+
+static void usage(void)
+{
+	printf("usage: frecv " SYNOPSIS "\n"
+	       "Connect to host:port, store what arrives in receive.dat, and\n"
+	       "acknowledge it once it is safely on disk.\n\n"
+	       "  -c, --chunk SIZE  move SIZE bytes per call, 1 to 16M (default 128K)\n"
+	       "  -o, --output PATH store the file as PATH (default receive.dat)\n"
+	       "  -h, --help        print this help and exit\n");
+}
+
+struct opts {
+	const char *host;
+	const char *port;
+	const char *output;
+	size_t chunk;
+};
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "chunk", required_argument, NULL, 'c' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->output = "receive.dat";
+	o->chunk = FX_CHUNK_DEFAULT;
+	while ((c = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (tool_chunk(optarg, &o->chunk) < 0)
+				return EX_USAGE;
+			break;
+		case 'o':
+			if (*optarg == '\0')
+				return tool_usage_error("output path", "empty");
+			o->output = optarg;
+			break;
+		case 'h':
+			usage();
+			exit(EX_OK);
+		default:
+			return tool_usage_error(NULL, "invalid option");
+		}
+	}
+	if (argc - optind != 2)
+		return tool_usage_error(NULL, argc - optind < 2 ?
+		                        "missing operand" : "too many operands");
+	o->host = argv[optind];
+	o->port = argv[optind + 1];
+	if (*o->host == '\0')
+		return tool_usage_error("host", "empty");
+	if (tool_port(o->port, 0) < 0)
+		return EX_USAGE;
+	return EX_OK;
+}
+
+/* Create the temporary output file and let the signal handler know it. */
+static int open_output(const char *path, struct fx_outfile *out)
+{
+	struct stat st;
+	sigset_t all, old;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return tool_fail(EX_CANTCREAT, path, strerror(EISDIR));
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (fx_out_open(out, path, 0666) < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return tool_fail(EX_CANTCREAT, path, strerror(e));
+	}
+	if (strlen(out->tmp) < sizeof(tmp_path))
+		strcpy(tmp_path, out->tmp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return EX_OK;
+}
+
+/* Keep or drop the temporary file, and forget it for the signal handler. */
+static int finish_output(struct fx_outfile *out, int keep)
+{
+	sigset_t all, old;
+	int r = 0;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (keep)
+		r = fx_out_commit(out);
+	else
+		fx_out_abort(out);
+	tmp_path[0] = '\0';
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+static int connect_to(const struct opts *o, int *sock)
+{
+	char thing[300];
+	int gai;
+
+	*sock = fx_tcp_connect(o->host, o->port, &gai);
+	if (*sock >= 0)
+		return EX_OK;
+	if (gai != 0)
+		return tool_fail(EX_NOHOST, o->host, gai_strerror(gai));
+	int e = errno;
+	snprintf(thing, sizeof(thing), "%s port %s", o->host, o->port);
+	return tool_fail(tool_net_status(e), thing, strerror(e));
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct fx_outfile out;
+	struct sigaction sa;
+	uint64_t received;
+	int status, sock;
+
+	tool_init("frecv", SYNOPSIS);
+	if ((status = parse_args(argc, argv, &o)) != EX_OK)
+		return status;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	/* A bad output path fails before the network is touched. */
+	if ((status = open_output(o.output, &out)) != EX_OK)
+		return status;
+	if ((status = connect_to(&o, &sock)) != EX_OK) {
+		finish_output(&out, 0);
+		return status;
+	}
+	if (fx_recv_stream(sock, out.fd, o.chunk, &received) < 0) {
+		int e = errno;
+		close(sock);
+		finish_output(&out, 0);
+		return tool_fail(EX_IOERR, "receiving", strerror(e));
+	}
+	if (finish_output(&out, 1) < 0) {
+		int e = errno;
+		close(sock);
+		return tool_fail(EX_IOERR, o.output, strerror(e));
+	}
+	/* Only now, with the file durably in place, is the sender told so. */
+	if (fx_write_full(sock, FX_ACK, FX_ACK_LEN) < 0) {
+		int e = errno;
+		close(sock);
+		return tool_fail(EX_IOERR, "sending acknowledgement", strerror(e));
+	}
+	close(sock);
+	printf("received file data\n");
+	return EX_OK;
+}

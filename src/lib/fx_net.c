@@ -1,0 +1,205 @@
+/* TCP sockets: listen on every address or one, connect to each in turn. */
+#include "fxfer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Close fd without letting close() change the errno we are reporting. */
+static void close_keep_errno(int fd)
+{
+	int e = errno;
+	close(fd);
+	errno = e;
+}
+
+static int set_cloexec(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+	if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+		return -1;
+	return 0;
+}
+
+static int new_socket(int family)
+{
+	int fd = socket(family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	if (set_cloexec(fd) < 0) {
+		close_keep_errno(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int bind_listen(const struct addrinfo *ai, int dual_stack)
+{
+	int one = 1, zero = 0;
+	int fd = new_socket(ai->ai_family);
+
+	if (fd < 0)
+		return -1;
+	/* A restarted fsend must not wait for old connections in TIME_WAIT. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		goto fail;
+	if (ai->ai_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dual_stack ? &zero : &one,
+	               sizeof(int)) < 0)
+		goto fail;
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 16) < 0)
+		goto fail;
+	return fd;
+fail:
+	close_keep_errno(fd);
+	return -1;
+}
+
+int fx_tcp_listen(const char *addr, const char *port, int *gai_err)
+{
+	/* Without addr: one dual-stack IPv6 socket if we can, else IPv4 alone. */
+	static const int any_families[] = { AF_INET6, AF_INET };
+	struct addrinfo hints, *res, *ai;
+	int fd = -1, e = EADDRNOTAVAIL;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	for (size_t i = 0; i < (addr ? 1 : 2); i++) {
+		hints.ai_family = addr ? AF_UNSPEC : any_families[i];
+		if ((*gai_err = getaddrinfo(addr, port, &hints, &res)) != 0)
+			continue;
+		for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+			if ((fd = bind_listen(ai, addr == NULL)) < 0)
+				e = errno;
+		}
+		freeaddrinfo(res);
+		if (fd >= 0)
+			return fd;
+	}
+	errno = e;
+	return -1;
+}
+
+/* Finish a connect(2) that a signal interrupted: it goes on in the kernel. */
+static int wait_connected(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	while (poll(&p, 1, -1) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return -1;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+int fx_tcp_connect(const char *host, const char *port, int *gai_err)
+{
+	struct addrinfo hints, *res, *ai;
+	int fd = -1, e = ECONNREFUSED;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((*gai_err = getaddrinfo(host, port, &hints, &res)) != 0)
+		return -1;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = new_socket(ai->ai_family)) < 0) {
+			e = errno;
+			continue;
+		}
+		/* An interrupted connect goes on in the background: wait for it. */
+		int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+		if (r < 0 && errno == EINTR)
+			r = wait_connected(fd);
+		if (r == 0)
+			break;
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		errno = e;
+	return fd;
+}
+
+int fx_accept(int lfd)
+{
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd >= 0) {
+			if (set_cloexec(fd) < 0) {
+				close_keep_errno(fd);
+				return -1;
+			}
+			return fd;
+		}
+		if (errno != EINTR && errno != ECONNABORTED)
+			return -1;
+	}
+}
+
+static int format_addr(const struct sockaddr_storage *ss, socklen_t sl,
+                       char *buf, size_t len)
+{
+	char host[64], serv[16];
+	int n;
+
+	if (getnameinfo((const struct sockaddr *)ss, sl, host, sizeof(host),
+	                serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ss->ss_family == AF_INET6)
+		n = snprintf(buf, len, "[%s]:%s", host, serv);
+	else
+		n = snprintf(buf, len, "%s:%s", host, serv);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int fx_sock_name(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -1;
+	return format_addr(&ss, sl, buf, len);
+}
+
+int fx_peer_name(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -1;
+	return format_addr(&ss, sl, buf, len);
+}
+
+int fx_set_reset_on_close(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}

@@ -1,0 +1,134 @@
+/*
+ * The atomic output file: data goes to a temporary file beside the target,
+ * which replaces the target by rename(2) only once it is durably on disk.
+ */
+#include "fxfer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The directory part of path ("." when there is none), newly allocated. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	char *d;
+
+	if (slash == NULL)
+		return strdup(".");
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if ((d = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(d, path, n);
+	d[n] = '\0';
+	return d;
+}
+
+int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
+{
+	const char *base = strrchr(path, '/');
+	size_t dirlen = base ? (size_t)(base - path) + 1 : 0;
+	mode_t mask;
+
+	base = base ? base + 1 : path;
+	out->fd = -1;
+	out->path = strdup(path);
+	/* ".NAME.XXXXXX" in the target's directory, so rename(2) is atomic. */
+	out->tmp = malloc(dirlen + strlen(base) + sizeof(".") + sizeof(".XXXXXX"));
+	if (out->path == NULL || out->tmp == NULL)
+		goto fail;
+	memcpy(out->tmp, path, dirlen);
+	strcpy(out->tmp + dirlen, ".");
+	strcat(out->tmp, base);
+	strcat(out->tmp, ".XXXXXX");
+	if ((out->fd = mkstemp(out->tmp)) < 0)
+		goto fail;
+	/* mkstemp makes 0600; the result should look like any new file. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(out->fd, mode & ~mask) < 0 ||
+	    fcntl(out->fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fx_out_abort(out);
+		return -1;
+	}
+	return 0;
+fail:
+	{
+		int e = errno;
+		free(out->path);
+		free(out->tmp);
+		out->path = out->tmp = NULL;
+		errno = e;
+	}
+	return -1;
+}
+
+static int fsync_dir(const char *path)
+{
+	char *dir = dir_of(path);
+	int fd, r;
+
+	if (dir == NULL)
+		return -1;
+	fd = open(dir, O_RDONLY);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	/* Some file systems cannot fsync a directory; the rename still stands. */
+	if (r < 0 && (errno == EINVAL || errno == EBADF))
+		r = 0;
+	close(fd);
+	return r;
+}
+
+int fx_out_commit(struct fx_outfile *out)
+{
+	int fd = out->fd;
+
+	if (fsync(fd) < 0)
+		goto fail;
+	out->fd = -1;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(out->tmp, out->path) < 0)
+		goto fail;
+	free(out->tmp);
+	out->tmp = NULL;
+	if (fsync_dir(out->path) < 0) {
+		/* Renamed but not durable: report it, the data is in place. */
+		int e = errno;
+		fx_out_abort(out);
+		errno = e;
+		return -1;
+	}
+	fx_out_abort(out);
+	return 0;
+fail:
+	out->fd = fd;
+	fx_out_abort(out);
+	return -1;
+}
+
+void fx_out_abort(struct fx_outfile *out)
+{
+	int e = errno;
+
+	if (out->fd >= 0)
+		close(out->fd);
+	out->fd = -1;
+	if (out->tmp != NULL)
+		unlink(out->tmp);
+	free(out->tmp);
+	free(out->path);
+	out->tmp = out->path = NULL;
+	errno = e;
+}

@@ -1,0 +1,128 @@
+/* Parsing of command-line numbers, the acknowledgement check, escaping. */
+#include "fxfer.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parse leading decimal digits of s into *v; *end points past them. */
+static int parse_digits(const char *s, unsigned long long *v, const char **end)
+{
+	char *e;
+
+	/* strtoull would take spaces, a sign and "0x"; a number here is digits. */
+	if (s[0] < '0' || s[0] > '9') {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	*v = strtoull(s, &e, 10);
+	if (errno == ERANGE)
+		return -1;
+	*end = e;
+	return 0;
+}
+
+int fx_parse_port(const char *s, unsigned *port)
+{
+	unsigned long long v;
+	const char *end;
+
+	if (parse_digits(s, &v, &end) < 0)
+		return -1;
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (v > 65535) {
+		errno = ERANGE;
+		return -1;
+	}
+	*port = (unsigned)v;
+	return 0;
+}
+
+int fx_parse_size(const char *s, size_t min, size_t max, size_t *size)
+{
+	unsigned long long v, mult = 1;
+	const char *end;
+
+	if (parse_digits(s, &v, &end) < 0)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		mult = 1024;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1024 * 1024;
+	if (mult != 1)
+		end++;
+	if (*end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (v > ULLONG_MAX / mult || v * mult < min || v * mult > max) {
+		errno = ERANGE;
+		return -1;
+	}
+	*size = (size_t)(v * mult);
+	return 0;
+}
+
+int fx_ack_ok(const char *buf, size_t len)
+{
+	size_t n = strlen(FX_ACK);
+
+	if (len < n || memcmp(buf, FX_ACK, n) != 0)
+		return 0;
+	buf += n;
+	len -= n;
+	/* What may follow: the textbook NUL, a newline from a human or nc. */
+	if (len > 0 && buf[0] == '\r' && len > 1 && buf[1] == '\n') {
+		buf += 2;
+		len -= 2;
+	} else if (len > 0 && buf[0] == '\n') {
+		buf++;
+		len--;
+	}
+	if (len > 0 && buf[0] == '\0') {
+		buf++;
+		len--;
+	}
+	return len == 0;
+}
+
+size_t fx_escape(char *dst, size_t size, const void *src, size_t len)
+{
+	const unsigned char *p = src;
+	size_t out = 0;
+
+	if (size == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char e[5];
+		unsigned char c = p[i];
+
+		switch (c) {
+		case '\\': strcpy(e, "\\\\"); break;
+		case '\n': strcpy(e, "\\n"); break;
+		case '\r': strcpy(e, "\\r"); break;
+		case '\t': strcpy(e, "\\t"); break;
+		case '\0': strcpy(e, "\\0"); break;
+		default:
+			if (c >= 0x20 && c < 0x7f) {
+				e[0] = (char)c;
+				e[1] = '\0';
+			} else {
+				snprintf(e, sizeof(e), "\\x%02x", c);
+			}
+		}
+		size_t el = strlen(e);
+		if (out + el >= size)
+			break;
+		memcpy(dst + out, e, el);
+		out += el;
+	}
+	dst[out] = '\0';
+	return out;
+}

@@ -1,0 +1,164 @@
+/*
+ * Bulk transfer, file to socket and socket to file, in fixed chunks.
+ * On Linux the data skips user space (sendfile, splice); the portable
+ * read/write loop is the fallback, and the whole path with FX_PORTABLE.
+ */
+#if defined(__linux__) && !defined(FX_PORTABLE)
+#define FX_FASTPATH 1
+#define _GNU_SOURCE /* splice(2), F_SETPIPE_SZ */
+#endif
+
+#include "fxfer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef FX_FASTPATH
+#include <sys/sendfile.h>
+#endif
+
+/* The portable path: read one chunk in full, write it in full, until EOF. */
+static int copy_loop(int in, int out, size_t chunk, uint64_t *count)
+{
+	char *buf = malloc(chunk);
+	ssize_t n;
+
+	if (buf == NULL)
+		return -1;
+	while ((n = fx_read_full(in, buf, chunk)) > 0) {
+		if (fx_write_full(out, buf, (size_t)n) < 0)
+			break;
+		*count += (uint64_t)n;
+		if ((size_t)n < chunk) {
+			n = 0;  /* EOF came inside this chunk */
+			break;
+		}
+	}
+	int e = errno;
+	free(buf);
+	errno = e;
+	return n == 0 ? 0 : -1;
+}
+
+#ifdef FX_FASTPATH
+static int is_regular(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Does this errno say the fast call is not supported for these files? */
+static int unsupported(int e)
+{
+	return e == EINVAL || e == ENOSYS;
+}
+
+/*
+ * sendfile(2) from the file's current offset until EOF.  Returns 0 at EOF,
+ * -1 on error, 1 when sendfile cannot be used here (nothing sent yet).
+ */
+static int send_file_fast(int sock, int fd, size_t chunk, uint64_t *sent)
+{
+	for (;;) {
+		ssize_t n = sendfile(sock, fd, NULL, chunk);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return *sent == 0 && unsupported(errno) ? 1 : -1;
+		}
+		if (n == 0)
+			return 0;
+		*sent += (uint64_t)n;
+	}
+}
+
+/* Move n bytes waiting in the pipe p to fd. */
+static int drain_pipe(int p, int fd, size_t n, uint64_t *count)
+{
+	while (n > 0) {
+		ssize_t m = splice(p, NULL, fd, NULL, n, SPLICE_F_MOVE);
+		if (m < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (m == 0) {
+			errno = EIO;
+			return -1;
+		}
+		n -= (size_t)m;
+		*count += (uint64_t)m;
+	}
+	return 0;
+}
+
+/*
+ * splice(2) socket -> pipe -> fd until EOF on the socket.  Returns 0 at EOF,
+ * -1 on error, 1 when fd does not take splice: then what was already in the
+ * pipe has been written to fd the portable way, and the caller goes on so.
+ */
+static int recv_file_fast(int sock, int fd, size_t chunk, uint64_t *received)
+{
+	int p[2], r = -1;
+
+	if (pipe(p) < 0)
+		return -1;
+	/* A pipe as big as a chunk moves a chunk per call (capped by the system). */
+	(void)fcntl(p[1], F_SETPIPE_SZ, chunk < 4096 ? 4096 : (int)chunk);
+	for (;;) {
+		ssize_t n = splice(sock, NULL, p[1], NULL, chunk, SPLICE_F_MOVE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (n == 0) {
+			r = 0;
+			break;
+		}
+		if (drain_pipe(p[0], fd, (size_t)n, received) == 0)
+			continue;
+		if (*received == 0 && unsupported(errno)) {
+			close(p[1]);
+			p[1] = -1;
+			r = copy_loop(p[0], fd, chunk, received) == 0 ? 1 : -1;
+		}
+		break;
+	}
+	int e = errno;
+	close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	errno = e;
+	return r;
+}
+#endif /* FX_FASTPATH */
+
+int fx_send_stream(int sock, int fd, size_t chunk, uint64_t *sent)
+{
+	*sent = 0;
+#ifdef FX_FASTPATH
+	if (is_regular(fd)) {
+		int r = send_file_fast(sock, fd, chunk, sent);
+		if (r <= 0)
+			return r;
+	}
+#endif
+	return copy_loop(fd, sock, chunk, sent);
+}
+
+int fx_recv_stream(int sock, int fd, size_t chunk, uint64_t *received)
+{
+	*received = 0;
+#ifdef FX_FASTPATH
+	if (is_regular(fd)) {
+		int r = recv_file_fast(sock, fd, chunk, received);
+		if (r <= 0)
+			return r;
+	}
+#endif
+	return copy_loop(sock, fd, chunk, received);
+}

@@ -1,0 +1,29 @@
+/* What fsend and frecv share as programs: messages, statuses, argument checks. */
+#ifndef TOOL_H
+#define TOOL_H
+
+#include <stddef.h>
+#include <sysexits.h>
+
+/* 128 + signal number: the status of a program stopped by a signal. */
+#define TOOL_EX_SIGNAL 128
+
+/* Set the program name and synopsis for messages; ignore SIGPIPE. */
+void tool_init(const char *name, const char *synopsis);
+
+/* "prog: thing: reason" on stderr; returns status so mains can return it. */
+int tool_fail(int status, const char *thing, const char *reason);
+
+/* "prog: thing: reason" and the synopsis on stderr; returns EX_USAGE. */
+int tool_usage_error(const char *thing, const char *reason);
+
+/* Parse a port operand; 0 is allowed only when allow_zero.  Prints on error. */
+int tool_port(const char *s, int allow_zero);
+
+/* Parse the -c chunk size.  Returns 0, or prints and returns -1. */
+int tool_chunk(const char *s, size_t *chunk);
+
+/* The exit status for a failed connect() or bind() errno. */
+int tool_net_status(int err);
+
+#endif
