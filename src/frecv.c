@@ -56,9 +56,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
+	opterr = 0; /* the messages are ours: "prog: thing: reason" */
 	o->output = "receive.dat";
 	o->chunk = FX_CHUNK_DEFAULT;
-	while ((c = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (tool_chunk(optarg, &o->chunk) < 0)
@@ -73,7 +74,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			usage();
 			exit(EX_OK);
 		default:
-			return tool_usage_error(NULL, "invalid option");
+			return tool_option_error(c, optopt, argv[optind - 1]);
 		}
 	}
 	if (argc - optind != 2)

@@ -35,6 +35,18 @@ int tool_usage_error(const char *thing, const char *reason)
 	return EX_USAGE;
 }
 
+int tool_option_error(int c, int opt, const char *arg)
+{
+	char thing[64];
+
+	if (opt != 0)
+		snprintf(thing, sizeof(thing), "-%c", opt);
+	else
+		snprintf(thing, sizeof(thing), "%.60s", arg);
+	return tool_usage_error(thing, c == ':' ? "option needs an argument" :
+	                        "unknown option");
+}
+
 int tool_port(const char *s, int allow_zero)
 {
 	unsigned port;

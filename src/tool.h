@@ -17,6 +17,10 @@ int tool_fail(int status, const char *thing, const char *reason);
 /* "prog: thing: reason" and the synopsis on stderr; returns EX_USAGE. */
 int tool_usage_error(const char *thing, const char *reason);
 
+/* Report getopt's ':' (missing argument) or '?' (unknown option) for the
+ * option character opt, or the argument arg when opt is 0 (long options). */
+int tool_option_error(int c, int opt, const char *arg);
+
 /* Parse a port operand; 0 is allowed only when allow_zero.  Prints on error. */
 int tool_port(const char *s, int allow_zero);
 

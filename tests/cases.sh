@@ -1,0 +1,238 @@
+#!/bin/sh
+# Integration tests of the real fsend and frecv on loopback.  Each function
+# is one CTest test, run as "cases.sh NAME"; exit 77 means skipped.
+. "$(dirname "$0")/lib.sh"
+
+CHUNK=131072
+
+# ---- transfers -----------------------------------------------------------
+
+transfer_empty_file() { : >"$T/f"; roundtrip "$T/f" 127.0.0.1; }
+transfer_one_byte() { random_file "$T/f" 1; roundtrip "$T/f" 127.0.0.1; }
+transfer_chunk_minus_one() { random_file "$T/f" $((CHUNK - 1)); roundtrip "$T/f" 127.0.0.1; }
+transfer_exact_chunk() { random_file "$T/f" $CHUNK; roundtrip "$T/f" 127.0.0.1; }
+transfer_chunk_plus_one() { random_file "$T/f" $((CHUNK + 1)); roundtrip "$T/f" 127.0.0.1; }
+transfer_random_5mib() { random_file "$T/f" 5242880; roundtrip "$T/f" 127.0.0.1; }
+
+transfer_in_30_byte_chunks() {
+	random_file "$T/f" 100003
+	roundtrip "$T/f" 127.0.0.1 "-c 30" "-c 30"
+}
+
+transfer_with_mixed_chunk_sizes() {
+	random_file "$T/f" 1000000
+	roundtrip "$T/f" 127.0.0.1 "-c 1M" "--chunk 64K"
+}
+
+transfer_over_ipv4_bound_address() {
+	random_file "$T/f" 300000
+	roundtrip "$T/f" 127.0.0.1 "-b 127.0.0.1"
+	grep -q '^fsend: listening on 127\.0\.0\.1:[0-9]*$' "$T/fsend.err" ||
+		fail "listening line: $(cat "$T/fsend.err")"
+}
+
+transfer_over_ipv6_loopback() {
+	# Only a machine without an IPv6 loopback skips this.
+	"$PEER" has-ipv6-loopback || skip "no IPv6 loopback here"
+	random_file "$T/f" 300000
+	roundtrip "$T/f" ::1 "-b ::1"
+	grep -q '^fsend: listening on \[::1\]:[0-9]*$' "$T/fsend.err" ||
+		fail "listening line: $(cat "$T/fsend.err")"
+}
+
+transfer_to_localhost_by_name() {
+	random_file "$T/f" 300000
+	roundtrip "$T/f" localhost
+}
+
+transfer_dual_stack_listener_takes_ipv6_client() {
+	"$PEER" has-ipv6-loopback || skip "no IPv6 loopback here"
+	random_file "$T/f" 1000
+	roundtrip "$T/f" ::1
+}
+
+output_option_writes_named_path() {
+	random_file "$T/f" 70000
+	mkdir "$T/recv/sub"
+	roundtrip "$T/f" 127.0.0.1 "" "-o sub/copy.bin" "$T/recv/sub/copy.bin"
+	[ ! -e "$T/recv/receive.dat" ] || fail "receive.dat written despite -o"
+}
+
+existing_receive_dat_is_replaced_on_success() {
+	echo old >"$T/recv/receive.dat"
+	random_file "$T/f" 4000
+	roundtrip "$T/f" 127.0.0.1
+}
+
+received_file_gets_umask_mode() {
+	random_file "$T/f" 10
+	(umask 027 && roundtrip "$T/f" 127.0.0.1) || exit 1
+	[ "$(stat -c %a "$T/recv/receive.dat")" = 640 ] ||
+		fail "mode $(stat -c %a "$T/recv/receive.dat"), expected 640"
+}
+
+transfer_beyond_4gib() {
+	# A sparse file, with data at the start, across the 4 GiB mark and at
+	# the end, so a 32-bit offset anywhere would show.
+	big_dir
+	dir=$BIG
+	f=$dir/big
+	random_file "$f" 1048576
+	head -c 1048576 /dev/urandom | dd of="$f" bs=1048576 seek=4095 conv=notrunc status=none
+	head -c 4321 /dev/urandom | dd of="$f" bs=1 seek=$((4 * 1073741824 + 1048576)) conv=notrunc status=none
+	mkdir "$dir/recv"
+	roundtrip "$f" 127.0.0.1 "" "-o $dir/recv/receive.dat" "$dir/recv/receive.dat"
+	[ "$(stat -c %s "$dir/recv/receive.dat")" -eq $((4 * 1073741824 + 1048576 + 4321)) ] ||
+		fail "size $(stat -c %s "$dir/recv/receive.dat")"
+}
+
+# ---- the classic programs and netcat ----------------------------------------
+
+fsend_to_textbook_client_is_confirmed() {
+	random_file "$T/f" 100000
+	start_server fsend "$FSEND" 0 "$T/f"
+	(cd "$T/recv" && timeout "$TO" "$PEER" textbook-client 127.0.0.1 "$PORT" >/dev/null)
+	expect_status textbook-client 0 $?
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	expect_output "$T/fsend.out" "message from client: thank you"
+	same_file "$T/f" "$T/recv/receive.dat"
+}
+
+frecv_from_textbook_server_is_confirmed() {
+	random_file "$T/f" 100000
+	start_server peer "$PEER" textbook-server "$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server peer
+	expect_status textbook-server 0 "$RC"
+	expect_output "$T/peer.out" "message from client: thank you"
+	same_file "$T/f" "$T/recv/receive.dat"
+}
+
+fsend_to_nc_client_reports_unconfirmed_delivery() {
+	need_nc
+	random_file "$T/f" 2000000
+	start_server fsend "$FSEND" 0 "$T/f"
+	timeout "$TO" nc -d 127.0.0.1 "$PORT" >"$T/recv/out" </dev/null
+	expect_status nc 0 $?
+	wait_server fsend
+	expect_status fsend 76 "$RC"
+	same_file "$T/f" "$T/recv/out"
+	grep -q '^fsend: delivery unconfirmed: client closed without acknowledgement$' \
+		"$T/fsend.err" || fail "message: $(cat "$T/fsend.err")"
+	[ ! -s "$T/fsend.out" ] || fail "fsend claimed a confirmation"
+}
+
+frecv_from_nc_server_sends_acknowledgement() {
+	need_nc
+	random_file "$T/f" 2000000
+	start_server nc nc -l -N -v 127.0.0.1 0 <"$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server nc
+	expect_status nc 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	printf 'thank you\000' | cmp - "$T/nc.out" || fail "nc got: $(od -c "$T/nc.out")"
+}
+
+# ---- acknowledgements -----------------------------------------------------------
+
+wrong_acknowledgement_is_protocol_error_and_escaped() {
+	random_file "$T/f" 1000
+	start_server fsend "$FSEND" 0 "$T/f"
+	timeout "$TO" "$PEER" client-ack 127.0.0.1 "$PORT" "$(printf '\033[2Jgo away\007')"
+	wait_server fsend
+	expect_status fsend 76 "$RC"
+	grep -q '^fsend: delivery unconfirmed: unexpected acknowledgement "\\x1b\[2Jgo away\\x07"$' \
+		"$T/fsend.err" || fail "message: $(cat "$T/fsend.err")"
+	! grep -q "$(printf '\033')" "$T/fsend.err" || fail "raw escape reached stderr"
+}
+
+acknowledgement_with_newline_is_accepted() {
+	random_file "$T/f" 1000
+	start_server fsend "$FSEND" 0 "$T/f"
+	timeout "$TO" "$PEER" client-ack 127.0.0.1 "$PORT" "thank you
+"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	expect_output "$T/fsend.out" "message from client: thank you"
+}
+
+# ---- bad input: exact status, one line naming the program, nothing left ------
+
+fsend_missing_operand_is_usage_error() { bad fsend 64 9000; }
+fsend_extra_operand_is_usage_error() { : >"$T/f"; bad fsend 64 9000 "$T/f" extra; }
+fsend_port_not_a_number_is_usage_error() { : >"$T/f"; bad fsend 64 http "$T/f"; }
+fsend_port_with_trailing_junk_is_usage_error() { : >"$T/f"; bad fsend 64 80x "$T/f"; }
+fsend_negative_port_is_usage_error() { : >"$T/f"; bad fsend 64 -- -1 "$T/f"; }
+fsend_port_over_65535_is_usage_error() { : >"$T/f"; bad fsend 64 65536 "$T/f"; }
+fsend_unknown_option_is_usage_error() { : >"$T/f"; bad fsend 64 -Z 0 "$T/f"; }
+fsend_chunk_zero_is_usage_error() { : >"$T/f"; bad fsend 64 -c 0 0 "$T/f"; }
+fsend_absurd_chunk_is_usage_error() { : >"$T/f"; bad fsend 64 -c 17M 0 "$T/f"; }
+fsend_chunk_junk_is_usage_error() { : >"$T/f"; bad fsend 64 -c 12Q 0 "$T/f"; }
+fsend_missing_file_is_noinput() {
+	bad fsend 66 0 "$T/missing"
+	grep -q "^fsend: $T/missing: No such file or directory$" "$T/err" || fail "$(cat "$T/err")"
+}
+fsend_directory_is_noinput() { bad fsend 66 0 "$T"; }
+fsend_fifo_is_noinput() { mkfifo "$T/fifo"; bad fsend 66 0 "$T/fifo"; }
+fsend_unreadable_file_is_noinput() {
+	[ "$(id -u)" -ne 0 ] || skip "root reads any file"
+	: >"$T/f"; chmod 000 "$T/f"; bad fsend 66 0 "$T/f"
+}
+fsend_bad_bind_address_is_nohost() { : >"$T/f"; bad fsend 68 -b no.such.host.invalid 0 "$T/f"; }
+fsend_port_in_use_is_unavailable() {
+	: >"$T/f"
+	start_server fsend "$FSEND" -b 127.0.0.1 0 "$T/f"
+	bad fsend 69 -b 127.0.0.1 "$PORT" "$T/f"
+	grep -q 'Address already in use' "$T/err" || fail "$(cat "$T/err")"
+	timeout "$TO" "$PEER" client-ack 127.0.0.1 "$PORT" "thank you"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
+frecv_missing_operand_is_usage_error() { bad frecv 64 127.0.0.1; }
+frecv_extra_operand_is_usage_error() { bad frecv 64 127.0.0.1 9000 x; }
+frecv_port_zero_is_usage_error() { bad frecv 64 127.0.0.1 0; }
+frecv_port_with_trailing_junk_is_usage_error() { bad frecv 64 127.0.0.1 80x; }
+frecv_port_over_65535_is_usage_error() { bad frecv 64 127.0.0.1 70000; }
+frecv_empty_host_is_usage_error() { bad frecv 64 "" 9000; }
+frecv_unknown_option_is_usage_error() { bad frecv 64 --bogus 127.0.0.1 9000; }
+frecv_chunk_zero_is_usage_error() { bad frecv 64 -c 0 127.0.0.1 9000; }
+frecv_unknown_host_is_nohost() { bad frecv 68 no.such.host.invalid 9000; }
+frecv_missing_output_directory_is_cantcreat() { bad frecv 73 -o "$T/nodir/x" 127.0.0.1 9000; }
+frecv_output_directory_is_cantcreat() {
+	mkdir "$T/d"; bad frecv 73 -o "$T/d" 127.0.0.1 9000
+}
+
+frecv_refused_connection_is_unavailable() {
+	start_server peer "$PEER" refuse
+	bad frecv 69 127.0.0.1 "$PORT"
+	grep -q 'Connection refused' "$T/err" || fail "$(cat "$T/err")"
+}
+
+refused_connection_keeps_old_receive_dat() {
+	echo precious >"$T/recv/receive.dat"
+	start_server peer "$PEER" refuse
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 69 "$RC"
+	expect_output "$T/recv/receive.dat" precious
+	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
+}
+
+help_prints_usage_and_exits_0() {
+	for p in "$FSEND" "$FRECV"; do
+		timeout "$TO" "$p" --help >"$T/out" 2>"$T/err"
+		expect_status "$p --help" 0 $?
+		grep -q '^usage: ' "$T/out" || fail "no usage on stdout"
+		[ ! -s "$T/err" ] || fail "stderr not empty"
+		timeout "$TO" "$p" -h >/dev/null
+		expect_status "$p -h" 0 $?
+	done
+}
+
+case ${1:-} in
+'' | *[!a-z0-9_]*) fail "usage: cases.sh TEST_NAME" ;;
+esac
+"$1"

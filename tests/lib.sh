@@ -1,0 +1,126 @@
+# Shared by the integration tests: a scratch directory, servers started in
+# the background whose port is read from their listening line, and checks.
+# Every program runs under timeout(1), so a hang fails instead of blocking.
+set -u
+: "${FSEND:?}" "${FRECV:?}" "${PEER:?}"
+TO=${FX_TEST_TIMEOUT:-60}
+T=$(mktemp -d "${TMPDIR:-/tmp}/fxtest.XXXXXX") || exit 1
+BG=""
+BIG=""
+cleanup() {
+	for p in $BG; do kill "$p" 2>/dev/null; done
+	rm -rf "$T" $BIG
+}
+trap cleanup EXIT
+mkdir "$T/recv"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+
+# start_server NAME CMD...: run CMD in the background with its stdout in
+# $T/NAME.out and its stderr in $T/NAME.err; wait for its first stderr line
+# (the listening line) and set PORT to the number that ends it.
+start_server() {
+	_name=$1; shift
+	mkfifo "$T/$_name.fifo"
+	# Through fd 4: a background command's stdin would otherwise be /dev/null.
+	exec 4<&0
+	timeout "$TO" "$@" <&4 >"$T/$_name.out" 2>"$T/$_name.fifo" &
+	exec 4<&-
+	eval "${_name}_pid=\$!"
+	BG="$BG $!"
+	exec 3<"$T/$_name.fifo"
+	IFS= read -r _line <&3 || _line=""
+	printf '%s\n' "$_line" >"$T/$_name.err"
+	cat <&3 >>"$T/$_name.err" &
+	eval "${_name}_cat=\$!"
+	exec 3<&-
+	PORT=$(printf '%s\n' "$_line" | sed 's/.*[^0-9]//')
+	case $PORT in
+	'' | *[!0-9]*) fail "$_name did not announce a port: '$_line'" ;;
+	esac
+}
+
+# wait_server NAME: wait for it to end; its exit status goes in RC.
+wait_server() {
+	eval "wait \$${1}_pid"
+	RC=$?
+	eval "wait \$${1}_cat"
+}
+
+# expect_status WHAT WANT GOT
+expect_status() {
+	[ "$3" -eq "$2" ] || {
+		cat "$T"/*.err 2>/dev/null >&2
+		fail "$1 exited $3, expected $2"
+	}
+}
+
+# expect_output FILE TEXT: FILE holds exactly the line TEXT.
+expect_output() {
+	printf '%s\n' "$2" | cmp -s - "$1" || fail "$1: expected '$2', got '$(cat "$1")'"
+}
+
+same_file() { cmp "$1" "$2" || fail "$2 differs from $1"; }
+
+# expect_empty_dir DIR: nothing was left behind (no partial, no temporary).
+expect_empty_dir() {
+	[ -z "$(ls -A "$1")" ] || fail "$1 is not empty: $(ls -A "$1")"
+}
+
+# random_file PATH SIZE
+random_file() { head -c "$2" /dev/urandom >"$1"; }
+
+# run_frecv ARGS...: frecv in $T/recv; status in RC.
+run_frecv() {
+	(cd "$T/recv" && timeout "$TO" "$FRECV" "$@" >"$T/frecv.out" 2>"$T/frecv.err")
+	RC=$?
+}
+
+# roundtrip FILE HOST FSEND_OPTS FRECV_OPTS [OUTPUT]: one full transfer.
+# Both programs must exit 0 with their messages, the file must arrive byte
+# for byte in OUTPUT (default receive.dat), and no temporary file may remain.
+roundtrip() {
+	_out=${5:-$T/recv/receive.dat}
+	# shellcheck disable=SC2086 # the options are separate words on purpose
+	start_server fsend "$FSEND" ${3:-} 0 "$1"
+	# shellcheck disable=SC2086
+	run_frecv ${4:-} "$2" "$PORT"
+	_frecv_rc=$RC
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	expect_status frecv 0 "$_frecv_rc"
+	expect_output "$T/fsend.out" "message from client: thank you"
+	expect_output "$T/frecv.out" "received file data"
+	same_file "$1" "$_out"
+	[ -z "$(ls -A "$(dirname "$_out")" | grep '^\.')" ] ||
+		fail "temporary file left beside $_out"
+}
+
+# big_dir: set BIG to a scratch directory for files of gigabytes, in memory
+# where the machine has /dev/shm, removed at exit like $T.
+big_dir() {
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		BIG=$(mktemp -d /dev/shm/fxtest.XXXXXX) || fail "mktemp"
+	else
+		BIG=$T/big && mkdir "$BIG"
+	fi
+}
+
+need_nc() {
+	command -v nc >/dev/null && nc -h 2>&1 | grep -q OpenBSD ||
+		skip "OpenBSD nc is not installed"
+}
+
+# bad CMD STATUS ARGS...: run in an empty directory; expect STATUS, a first
+# stderr line starting with the program's name, and no file created.
+bad() {
+	_prog=$1 _want=$2; shift 2
+	case $_prog in fsend) _bin=$FSEND ;; frecv) _bin=$FRECV ;; esac
+	(cd "$T/recv" && timeout "$TO" "$_bin" "$@" >"$T/out" 2>"$T/err" </dev/null)
+	expect_status "$_prog $*" "$_want" $?
+	head -n 1 "$T/err" | grep -q "^$_prog: ." || fail "message: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "stdout not empty: $(cat "$T/out")"
+	expect_empty_dir "$T/recv"
+}
+

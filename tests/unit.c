@@ -1,0 +1,449 @@
+/*
+ * Unit tests of the fxfer library.  Run as "unit NAME"; each NAME is one
+ * CTest test, named for the behaviour it checks.
+ */
+#include "fxfer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+			        __LINE__, #cond);                             \
+			return 1;                                             \
+		}                                                             \
+	} while (0)
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* Interrupt this process every 200 microseconds, without SA_RESTART, so
+ * blocking calls return short or fail with EINTR. */
+static void start_interrupts(void)
+{
+	struct sigaction sa;
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	alarms = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void stop_interrupts(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void fill_pattern(unsigned char *buf, size_t len, unsigned seed)
+{
+	for (size_t i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = (unsigned char)(seed >> 16);
+	}
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+static int parse_port_accepts_0_to_65535(void)
+{
+	unsigned p;
+	CHECK(fx_parse_port("0", &p) == 0 && p == 0);
+	CHECK(fx_parse_port("1", &p) == 0 && p == 1);
+	CHECK(fx_parse_port("9000", &p) == 0 && p == 9000);
+	CHECK(fx_parse_port("65535", &p) == 0 && p == 65535);
+	return 0;
+}
+
+static int parse_port_rejects_junk_sign_and_range(void)
+{
+	static const char *const bad[] = { "", "x", "80x", "-1", "+1", " 1", "1 ",
+	                                   "0x50", "8.0" };
+	unsigned p;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		CHECK(fx_parse_port(bad[i], &p) == -1 && errno == EINVAL);
+	}
+	CHECK(fx_parse_port("65536", &p) == -1 && errno == ERANGE);
+	CHECK(fx_parse_port("99999999999999999999999", &p) == -1 && errno == ERANGE);
+	return 0;
+}
+
+static int parse_size_takes_k_and_m_suffixes(void)
+{
+	size_t s;
+	CHECK(fx_parse_size("30", 1, 1 << 24, &s) == 0 && s == 30);
+	CHECK(fx_parse_size("64K", 1, 1 << 24, &s) == 0 && s == 65536);
+	CHECK(fx_parse_size("64k", 1, 1 << 24, &s) == 0 && s == 65536);
+	CHECK(fx_parse_size("1M", 1, 1 << 24, &s) == 0 && s == 1048576);
+	CHECK(fx_parse_size("16m", 1, 1 << 24, &s) == 0 && s == 16777216);
+	return 0;
+}
+
+static int parse_size_rejects_zero_absurd_and_junk(void)
+{
+	size_t s;
+	CHECK(fx_parse_size("0", 1, 1 << 24, &s) == -1 && errno == ERANGE);
+	CHECK(fx_parse_size("17M", 1, 1 << 24, &s) == -1 && errno == ERANGE);
+	CHECK(fx_parse_size("18446744073709551615K", 1, 1 << 24, &s) == -1 &&
+	      errno == ERANGE);
+	CHECK(fx_parse_size("99999999999999999999999", 1, 1 << 24, &s) == -1 &&
+	      errno == ERANGE);
+	CHECK(fx_parse_size("1G", 1, 1 << 24, &s) == -1 && errno == EINVAL);
+	CHECK(fx_parse_size("K", 1, 1 << 24, &s) == -1 && errno == EINVAL);
+	CHECK(fx_parse_size("1.5K", 1, 1 << 24, &s) == -1 && errno == EINVAL);
+	CHECK(fx_parse_size("-1", 1, 1 << 24, &s) == -1 && errno == EINVAL);
+	CHECK(fx_parse_size("", 1, 1 << 24, &s) == -1 && errno == EINVAL);
+	return 0;
+}
+
+static int ack_accepted_with_nul_newline_or_bare(void)
+{
+	CHECK(fx_ack_ok("thank you", 9));
+	CHECK(fx_ack_ok("thank you\0", 10));
+	CHECK(fx_ack_ok("thank you\n", 10));
+	CHECK(fx_ack_ok("thank you\r\n", 11));
+	CHECK(fx_ack_ok("thank you\n\0", 11));
+	return 0;
+}
+
+static int ack_rejects_anything_else(void)
+{
+	CHECK(!fx_ack_ok("", 0));
+	CHECK(!fx_ack_ok("thank yo", 8));
+	CHECK(!fx_ack_ok("thank you!", 10));
+	CHECK(!fx_ack_ok("thank you\0\0", 11));
+	CHECK(!fx_ack_ok("thank you\n\n", 11));
+	CHECK(!fx_ack_ok("THANK YOU", 9));
+	CHECK(!fx_ack_ok("\x1b[2Jthank you", 13));
+	return 0;
+}
+
+static int escape_makes_peer_bytes_printable(void)
+{
+	char out[64];
+	size_t n = fx_escape(out, sizeof(out), "\x1b[2Jhi\\\n\r\t\0\xff~", 13);
+	CHECK(strcmp(out, "\\x1b[2Jhi\\\\\\n\\r\\t\\0\\xff~") == 0);
+	CHECK(n == strlen(out));
+	for (size_t i = 0; i < n; i++)
+		CHECK(out[i] >= 0x20 && out[i] < 0x7f);
+	return 0;
+}
+
+static int escape_never_splits_an_escape(void)
+{
+	char out[6];
+	/* "ab" fits, "\x1b" (4 chars) would not: stop before it. */
+	size_t n = fx_escape(out, sizeof(out), "ab\x1b", 3);
+	CHECK(n == 2 && strcmp(out, "ab") == 0);
+	CHECK(fx_escape(out, 1, "abc", 3) == 0 && out[0] == '\0');
+	return 0;
+}
+
+/* ---- full reads and writes ---------------------------------------------- */
+
+#define BIG (4u * 1024 * 1024)
+
+/* A child that reads p[0] in small pieces and checks the pattern. */
+static pid_t slow_checking_reader(const int p[2], size_t expect, unsigned seed)
+{
+	int fd = p[0];
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	close(p[1]);
+	unsigned char *want = malloc(expect), buf[777];
+	size_t got = 0;
+	ssize_t n;
+	fill_pattern(want, expect, seed);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (got + (size_t)n > expect || memcmp(want + got, buf, (size_t)n) != 0)
+			_exit(2);
+		got += (size_t)n;
+	}
+	_exit(n == 0 && got == expect ? 0 : 3);
+}
+
+static int write_full_survives_short_writes_and_eintr(void)
+{
+	int p[2], st;
+	unsigned char *buf = malloc(BIG);
+	CHECK(buf != NULL && pipe(p) == 0);
+	fill_pattern(buf, BIG, 7);
+	pid_t pid = slow_checking_reader(p, BIG, 7);
+	CHECK(pid > 0);
+	close(p[0]);
+	start_interrupts();
+	ssize_t n = fx_write_full(p[1], buf, BIG);
+	stop_interrupts();
+	close(p[1]);
+	CHECK(n == (ssize_t)BIG);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* The write spent long enough blocked for many signals to land. */
+	CHECK(alarms > 10);
+	free(buf);
+	return 0;
+}
+
+static int write_full_reports_vanished_reader(void)
+{
+	int p[2];
+	signal(SIGPIPE, SIG_IGN);
+	CHECK(pipe(p) == 0);
+	close(p[0]);
+	CHECK(fx_write_full(p[1], "x", 1) == -1 && errno == EPIPE);
+	close(p[1]);
+	return 0;
+}
+
+/* A child writing the pattern in odd-sized pieces, then closing. */
+static pid_t piecewise_writer(int fd, size_t len, unsigned seed)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	unsigned char *buf = malloc(len);
+	fill_pattern(buf, len, seed);
+	for (size_t off = 0; off < len;) {
+		size_t k = len - off < 1013 ? len - off : 1013;
+		if (fx_write_full(fd, buf + off, k) < 0)
+			_exit(2);
+		off += k;
+	}
+	_exit(0);
+}
+
+static int read_full_fills_buffer_across_pieces_and_eintr(void)
+{
+	int p[2], st;
+	unsigned char *want = malloc(BIG), *got = malloc(BIG);
+	CHECK(want && got && pipe(p) == 0);
+	fill_pattern(want, BIG, 11);
+	pid_t pid = piecewise_writer(p[1], BIG, 11);
+	close(p[1]);
+	start_interrupts();
+	ssize_t n = fx_read_full(p[0], got, BIG / 2);
+	ssize_t m = fx_read_full(p[0], got + BIG / 2, BIG / 2);
+	stop_interrupts();
+	CHECK(n == (ssize_t)(BIG / 2) && m == (ssize_t)(BIG / 2));
+	CHECK(memcmp(want, got, BIG) == 0);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p[0]);
+	free(want);
+	free(got);
+	return 0;
+}
+
+static int read_full_returns_short_only_at_eof(void)
+{
+	int p[2];
+	char buf[100];
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "hello", 5) == 5);
+	close(p[1]);
+	CHECK(fx_read_full(p[0], buf, sizeof(buf)) == 5);
+	CHECK(memcmp(buf, "hello", 5) == 0);
+	CHECK(fx_read_full(p[0], buf, sizeof(buf)) == 0);
+	close(p[0]);
+	return 0;
+}
+
+static int read_line_stops_at_nul_or_newline_without_eof(void)
+{
+	int s[2];
+	char buf[64];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+	/* The writer keeps its end open: only the terminator can end the read. */
+	CHECK(write(s[1], "thank", 5) == 5);
+	CHECK(write(s[1], " you", 5) == 5); /* with its NUL */
+	CHECK(fx_read_line(s[0], buf, sizeof(buf)) == 10);
+	CHECK(memcmp(buf, "thank you", 10) == 0);
+	CHECK(write(s[1], "ok\n", 3) == 3);
+	CHECK(fx_read_line(s[0], buf, sizeof(buf)) == 3);
+	/* Without a terminator it stops when the buffer is full. */
+	CHECK(write(s[1], "0123456789", 10) == 10);
+	CHECK(fx_read_line(s[0], buf, 4) == 4);
+	close(s[0]);
+	close(s[1]);
+	return 0;
+}
+
+/* ---- streams and the output file ---------------------------------------- */
+
+static int stream_roundtrip(size_t len, size_t chunk)
+{
+	char src[] = "/tmp/fxunit-src.XXXXXX", dst[] = "/tmp/fxunit-dst.XXXXXX";
+	int in = mkstemp(src), out = mkstemp(dst), s[2], st;
+	unsigned char *want = malloc(len + 1), *got = malloc(len + 1);
+	uint64_t sent = 0, received = 0;
+
+	CHECK(in >= 0 && out >= 0 && want && got);
+	unlink(src);
+	unlink(dst);
+	fill_pattern(want, len, 3);
+	CHECK(fx_write_full(in, want, len) == (ssize_t)len);
+	CHECK(lseek(in, 0, SEEK_SET) == 0);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(s[0]);
+		int r = fx_send_stream(s[1], in, chunk, &sent);
+		_exit(r == 0 && sent == len ? 0 : 1);
+	}
+	close(s[1]);
+	CHECK(fx_recv_stream(s[0], out, chunk, &received) == 0);
+	CHECK(received == len);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(lseek(out, 0, SEEK_SET) == 0);
+	CHECK(fx_read_full(out, got, len + 1) == (ssize_t)len);
+	CHECK(memcmp(want, got, len) == 0);
+	close(s[0]);
+	close(in);
+	close(out);
+	free(want);
+	free(got);
+	return 0;
+}
+
+static int stream_moves_every_byte_in_default_chunks(void)
+{
+	return stream_roundtrip(3 * FX_CHUNK_DEFAULT + 17, FX_CHUNK_DEFAULT);
+}
+
+static int stream_moves_every_byte_in_30_byte_chunks(void)
+{
+	return stream_roundtrip(10007, 30);
+}
+
+static int stream_moves_empty_file(void)
+{
+	return stream_roundtrip(0, FX_CHUNK_DEFAULT);
+}
+
+static int count_entries(const char *dir)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "exit $(ls -A '%s' | wc -l)", dir);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int out_commit_replaces_target_and_leaves_no_temp(void)
+{
+	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300], buf[16];
+	struct fx_outfile out;
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/receive.dat", dir);
+	FILE *f = fopen(path, "w");
+	CHECK(f && fputs("old", f) >= 0 && fclose(f) == 0);
+	CHECK(fx_out_open(&out, path, 0644) == 0);
+	CHECK(count_entries(dir) == 2);
+	CHECK(fx_write_full(out.fd, "new", 3) == 3);
+	/* Until the commit the old file is intact. */
+	int fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && fx_read_full(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "old", 3));
+	close(fd);
+	CHECK(fx_out_commit(&out) == 0);
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && fx_read_full(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "new", 3));
+	close(fd);
+	CHECK(count_entries(dir) == 1);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+static int out_abort_keeps_old_file_and_removes_temp(void)
+{
+	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300], buf[16];
+	struct fx_outfile out;
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/receive.dat", dir);
+	FILE *f = fopen(path, "w");
+	CHECK(f && fputs("old", f) >= 0 && fclose(f) == 0);
+	CHECK(fx_out_open(&out, path, 0644) == 0);
+	CHECK(fx_write_full(out.fd, "partial", 7) == 7);
+	errno = 1234;
+	fx_out_abort(&out);
+	CHECK(errno == 1234);
+	CHECK(count_entries(dir) == 1);
+	int fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && fx_read_full(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "old", 3));
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+static int out_open_fails_cleanly_in_missing_directory(void)
+{
+	struct fx_outfile out;
+	CHECK(fx_out_open(&out, "/nonexistent-fxunit/dir/receive.dat", 0644) == -1);
+	CHECK(errno == ENOENT);
+	CHECK(out.tmp == NULL && out.path == NULL);
+	return 0;
+}
+
+/* ---- runner -------------------------------------------------------------- */
+
+#define T(name) { #name, name }
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} tests[] = {
+	T(parse_port_accepts_0_to_65535),
+	T(parse_port_rejects_junk_sign_and_range),
+	T(parse_size_takes_k_and_m_suffixes),
+	T(parse_size_rejects_zero_absurd_and_junk),
+	T(ack_accepted_with_nul_newline_or_bare),
+	T(ack_rejects_anything_else),
+	T(escape_makes_peer_bytes_printable),
+	T(escape_never_splits_an_escape),
+	T(write_full_survives_short_writes_and_eintr),
+	T(write_full_reports_vanished_reader),
+	T(read_full_fills_buffer_across_pieces_and_eintr),
+	T(read_full_returns_short_only_at_eof),
+	T(read_line_stops_at_nul_or_newline_without_eof),
+	T(stream_moves_every_byte_in_default_chunks),
+	T(stream_moves_every_byte_in_30_byte_chunks),
+	T(stream_moves_empty_file),
+	T(out_commit_replaces_target_and_leaves_no_temp),
+	T(out_abort_keeps_old_file_and_removes_temp),
+	T(out_open_fails_cleanly_in_missing_directory),
+};
+
+int main(int argc, char **argv)
+{
+	size_t n = sizeof(tests) / sizeof(tests[0]);
+
+	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", tests[i].name);
+		return 0;
+	}
+	for (size_t i = 0; argc == 2 && i < n; i++) {
+		if (strcmp(argv[1], tests[i].name) == 0)
+			return tests[i].fn();
+	}
+	fprintf(stderr, "usage: unit NAME (unit --list names them)\n");
+	return 2;
+}
