@@ -15,7 +15,7 @@
 #define FX_VERSION "1.0.0"
 
 /* Chunk size: default and the bounds that -c enforces. */
-#define FX_CHUNK_DEFAULT ((size_t)128 * 1024)
+#define FX_CHUNK_DEFAULT ((size_t)1024 * 1024)
 #define FX_CHUNK_MIN ((size_t)1)
 #define FX_CHUNK_MAX ((size_t)16 * 1024 * 1024)
 

@@ -34,7 +34,7 @@ static void usage(void)
 	printf("usage: frecv " SYNOPSIS "\n"
 	       "Connect to host:port, store what arrives in receive.dat, and\n"
 	       "acknowledge it once it is safely on disk.\n\n"
-	       "  -c, --chunk SIZE  move SIZE bytes per call, 1 to 16M (default 128K)\n"
+	       "  -c, --chunk SIZE  move SIZE bytes per call, 1 to 16M (default 1M)\n"
 	       "  -o, --output PATH store the file as PATH (default receive.dat)\n"
 	       "  -h, --help        print this help and exit\n");
 }

@@ -39,7 +39,7 @@ static void usage(void)
 	       "Listen on port (0: any free port), send file to the first client,\n"
 	       "and wait for its acknowledgement.\n\n"
 	       "  -b, --bind ADDR   listen on ADDR only (default: every address)\n"
-	       "  -c, --chunk SIZE  move SIZE bytes per call, 1 to 16M (default 128K)\n"
+	       "  -c, --chunk SIZE  move SIZE bytes per call, 1 to 16M (default 1M)\n"
 	       "  -h, --help        print this help and exit\n");
 }
 

@@ -3,7 +3,7 @@
 # is one CTest test, run as "cases.sh NAME"; exit 77 means skipped.
 . "$(dirname "$0")/lib.sh"
 
-CHUNK=131072
+CHUNK=1048576
 
 # ---- transfers -----------------------------------------------------------
 
