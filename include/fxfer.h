@@ -28,6 +28,11 @@
 /* ---- Full reads and writes ------------------------------------------- */
 
 /*
+ * On a socket with a timeout (fx_set_timeout), a call that waited that long
+ * without moving a byte fails with errno ETIMEDOUT, in every function below.
+ */
+
+/*
  * Write all len bytes of buf to fd, retrying short writes and EINTR.
  * Returns len, or -1 with errno set.  A write that returns 0 is an error
  * (errno ENOSPC), so this can never loop forever.
@@ -81,11 +86,19 @@ int fx_recv_stream(int sock, int fd, size_t chunk, uint64_t *received);
 int fx_tcp_listen(const char *addr, const char *port, int *gai_err);
 
 /*
- * Connect to host:port, trying each address in turn.  Returns the socket
+ * Connect to host:port, trying each address in turn, giving each at most
+ * timeout seconds (0: no limit but the system's).  Returns a blocking socket
  * (close-on-exec), or -1: *gai_err is a getaddrinfo() code, or 0 with errno
- * set from the last address tried.
+ * set from the last address tried (ETIMEDOUT when it did not answer).
  */
-int fx_tcp_connect(const char *host, const char *port, int *gai_err);
+int fx_tcp_connect(const char *host, const char *port, unsigned timeout,
+                   int *gai_err);
+
+/*
+ * Let no send or receive on the socket wait more than seconds without moving
+ * a byte (0: wait forever).  Returns 0, or -1 with errno set.
+ */
+int fx_set_timeout(int fd, unsigned seconds);
 
 /* accept(2) retrying EINTR; the new socket is close-on-exec.  -1 with errno. */
 int fx_accept(int lfd);
@@ -114,14 +127,19 @@ struct fx_outfile {
 
 /*
  * Create a temporary file beside path (same directory, mkstemp) with mode
- * mode & ~umask.  Returns 0, or -1 with errno set and nothing created.
+ * mode & ~umask.  When path exists and is not a regular file (a device such
+ * as /dev/null, a FIFO), open it for writing instead: there is nothing to
+ * rename.  Returns 0, or -1 with errno set and nothing created.
  */
 int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode);
 
 /*
  * fsync the temporary file, rename it over path, fsync the directory.
  * Only after this returns 0 is the file durably in place.  On -1 (errno set)
- * the temporary file has been removed and path is untouched.
+ * the temporary file has been removed and path is untouched, unless only the
+ * final fsync of the directory failed: then the file is in place, perhaps
+ * not yet durably.  Without a temporary file, close path (after an fsync
+ * where the file supports one).
  */
 int fx_out_commit(struct fx_outfile *out);
 

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-c size] [-o path] host port"
+#define SYNOPSIS "[-c size] [-o path] [-t seconds] host port"
 
 /* The temporary file a signal must remove, empty when there is none. */
 static char tmp_path[PATH_MAX];
@@ -36,6 +36,8 @@ static void usage(void)
 	       "acknowledge it once it is safely on disk.\n\n"
 	       "  -c, --chunk SIZE  move SIZE bytes per call, 1 to 16M (default 1M)\n"
 	       "  -o, --output PATH store the file as PATH (default receive.dat)\n"
+	       "  -t, --timeout SECS give up on a connect or a transfer idle this long\n"
+	       "                    (default 60, 0: never)\n"
 	       "  -h, --help        print this help and exit\n");
 }
 
@@ -44,6 +46,7 @@ struct opts {
 	const char *port;
 	const char *output;
 	size_t chunk;
+	unsigned long timeout;
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -51,6 +54,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "chunk", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -59,7 +63,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	opterr = 0; /* the messages are ours: "prog: thing: reason" */
 	o->output = "receive.dat";
 	o->chunk = FX_CHUNK_DEFAULT;
-	while ((c = getopt_long(argc, argv, ":c:o:h", longopts, NULL)) != -1) {
+	o->timeout = 60;
+	while ((c = getopt_long(argc, argv, ":c:o:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (tool_chunk(optarg, &o->chunk) < 0)
@@ -69,6 +74,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (*optarg == '\0')
 				return tool_usage_error("output path", "empty");
 			o->output = optarg;
+			break;
+		case 't':
+			if (tool_number("timeout", optarg, 0, 86400, &o->timeout) < 0)
+				return EX_USAGE;
 			break;
 		case 'h':
 			usage();
@@ -104,7 +113,7 @@ static int open_output(const char *path, struct fx_outfile *out)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return tool_fail(EX_CANTCREAT, path, strerror(e));
 	}
-	if (strlen(out->tmp) < sizeof(tmp_path))
+	if (out->tmp != NULL && strlen(out->tmp) < sizeof(tmp_path))
 		strcpy(tmp_path, out->tmp);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return EX_OK;
@@ -132,12 +141,14 @@ static int connect_to(const struct opts *o, int *sock)
 	char thing[300];
 	int gai;
 
-	*sock = fx_tcp_connect(o->host, o->port, &gai);
-	if (*sock >= 0)
+	*sock = fx_tcp_connect(o->host, o->port, (unsigned)o->timeout, &gai);
+	if (*sock >= 0 && fx_set_timeout(*sock, (unsigned)o->timeout) == 0)
 		return EX_OK;
 	if (gai != 0)
 		return tool_fail(EX_NOHOST, o->host, gai_strerror(gai));
 	int e = errno;
+	if (*sock >= 0)
+		close(*sock);
 	snprintf(thing, sizeof(thing), "%s port %s", o->host, o->port);
 	return tool_fail(tool_net_status(e), thing, strerror(e));
 }
@@ -172,7 +183,9 @@ int main(int argc, char **argv)
 		int e = errno;
 		close(sock);
 		finish_output(&out, 0);
-		return tool_fail(EX_IOERR, "receiving", strerror(e));
+		char thing[300];
+		snprintf(thing, sizeof(thing), "receiving from %s port %s", o.host, o.port);
+		return tool_fail(EX_IOERR, thing, strerror(e));
 	}
 	if (finish_output(&out, 1) < 0) {
 		int e = errno;

@@ -77,6 +77,24 @@ int tool_chunk(const char *s, size_t *chunk)
 	return -1;
 }
 
+int tool_number(const char *what, const char *s, unsigned long min,
+                unsigned long max, unsigned long *v)
+{
+	char thing[64], reason[64];
+	size_t n;
+
+	/* A size without suffix is a plain number: reuse its strict parser. */
+	if (strpbrk(s, "kKmM") == NULL &&
+	    fx_parse_size(s, (size_t)min, (size_t)max, &n) == 0) {
+		*v = (unsigned long)n;
+		return 0;
+	}
+	snprintf(thing, sizeof(thing), "%s '%.30s'", what, s);
+	snprintf(reason, sizeof(reason), "not a number from %lu to %lu", min, max);
+	tool_usage_error(thing, reason);
+	return -1;
+}
+
 int tool_net_status(int err)
 {
 	switch (err) {

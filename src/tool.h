@@ -27,6 +27,11 @@ int tool_port(const char *s, int allow_zero);
 /* Parse the -c chunk size.  Returns 0, or prints and returns -1. */
 int tool_chunk(const char *s, size_t *chunk);
 
+/* Parse a whole number operand of an option in [min, max] (-t, -n, -j).
+ * Returns 0, or prints and returns -1. */
+int tool_number(const char *what, const char *s, unsigned long min,
+                unsigned long max, unsigned long *v);
+
 /* The exit status for a failed connect() or bind() errno. */
 int tool_net_status(int err);
 

@@ -38,7 +38,7 @@ static int listen_any(const char *host)
 
 static int connect_to(const char *host, const char *port)
 {
-	int gai, fd = fx_tcp_connect(host, port, &gai);
+	int gai, fd = fx_tcp_connect(host, port, 0, &gai);
 	if (fd < 0)
 		die(gai ? gai_strerror(gai) : "connect");
 	return fd;

@@ -1,9 +1,27 @@
 /* Full reads and writes: the only loops over short I/O and EINTR. */
 #include "fxfer.h"
+#include "fx_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+
+/* A blocking socket returns EAGAIN only when its timeout ran out. */
+int fx_timed_out(void)
+{
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		errno = ETIMEDOUT;
+	return -1;
+}
+
+int fx_cloexec(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+	if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+		return -1;
+	return 0;
+}
 
 ssize_t fx_write_full(int fd, const void *buf, size_t len)
 {
@@ -15,7 +33,7 @@ ssize_t fx_write_full(int fd, const void *buf, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			return fx_timed_out();
 		}
 		if (n == 0) {
 			errno = ENOSPC;
@@ -37,7 +55,7 @@ static ssize_t read_until(int fd, char *buf, size_t len, int stop_at_eol)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			return fx_timed_out();
 		}
 		if (n == 0)
 			break;

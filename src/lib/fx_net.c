@@ -1,5 +1,6 @@
 /* TCP sockets: listen on every address or one, connect to each in turn. */
 #include "fxfer.h"
+#include "fx_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* Close fd without letting close() change the errno we are reporting. */
@@ -19,20 +21,12 @@ static void close_keep_errno(int fd)
 	errno = e;
 }
 
-static int set_cloexec(int fd)
-{
-	int flags = fcntl(fd, F_GETFD);
-	if (flags < 0 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
-		return -1;
-	return 0;
-}
-
 static int new_socket(int family)
 {
 	int fd = socket(family, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
-	if (set_cloexec(fd) < 0) {
+	if (fx_cloexec(fd) < 0) {
 		close_keep_errno(fd);
 		return -1;
 	}
@@ -53,7 +47,7 @@ static int bind_listen(const struct addrinfo *ai, int dual_stack)
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dual_stack ? &zero : &one,
 	               sizeof(int)) < 0)
 		goto fail;
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 16) < 0)
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0)
 		goto fail;
 	return fd;
 fail:
@@ -87,27 +81,50 @@ int fx_tcp_listen(const char *addr, const char *port, int *gai_err)
 	return -1;
 }
 
-/* Finish a connect(2) that a signal interrupted: it goes on in the kernel. */
-static int wait_connected(int fd)
+static int set_nonblock(int fd, int on)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	while (poll(&p, 1, -1) < 0) {
-		if (errno != EINTR)
-			return -1;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0)
 		return -1;
-	if (err != 0) {
-		errno = err;
-		return -1;
-	}
-	return 0;
+	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, flags);
 }
 
-int fx_tcp_connect(const char *host, const char *port, int *gai_err)
+/*
+ * connect(2) that gives up after timeout seconds (0: the system's limit).
+ * Non-blocking, so neither a signal nor a silent address can hold it.
+ */
+static int connect_within(int fd, const struct addrinfo *ai, unsigned timeout)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int err = 0, r;
+	socklen_t len = sizeof(err);
+
+	if (set_nonblock(fd, 1) < 0)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		if (errno != EINPROGRESS && errno != EINTR)
+			return -1;
+		while ((r = poll(&p, 1, timeout ? (int)timeout * 1000 : -1)) < 0) {
+			if (errno != EINTR)
+				return -1;
+		}
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			return -1;
+		if (err != 0) {
+			errno = err;
+			return -1;
+		}
+	}
+	return set_nonblock(fd, 0);
+}
+
+int fx_tcp_connect(const char *host, const char *port, unsigned timeout,
+                   int *gai_err)
 {
 	struct addrinfo hints, *res, *ai;
 	int fd = -1, e = ECONNREFUSED;
@@ -123,11 +140,7 @@ int fx_tcp_connect(const char *host, const char *port, int *gai_err)
 			e = errno;
 			continue;
 		}
-		/* An interrupted connect goes on in the background: wait for it. */
-		int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-		if (r < 0 && errno == EINTR)
-			r = wait_connected(fd);
-		if (r == 0)
+		if (connect_within(fd, ai, timeout) == 0)
 			break;
 		e = errno;
 		close(fd);
@@ -139,12 +152,22 @@ int fx_tcp_connect(const char *host, const char *port, int *gai_err)
 	return fd;
 }
 
+int fx_set_timeout(int fd, unsigned seconds)
+{
+	struct timeval tv = { .tv_sec = (time_t)seconds, .tv_usec = 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return -1;
+	return 0;
+}
+
 int fx_accept(int lfd)
 {
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
 		if (fd >= 0) {
-			if (set_cloexec(fd) < 0) {
+			if (fx_cloexec(fd) < 0) {
 				close_keep_errno(fd);
 				return -1;
 			}

@@ -35,8 +35,21 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
 	size_t dirlen = base ? (size_t)(base - path) + 1 : 0;
 	mode_t mask;
 
+	struct stat st;
+
 	base = base ? base + 1 : path;
 	out->fd = -1;
+	out->tmp = NULL;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* A device or FIFO: write to it; renaming over it would replace it. */
+		if ((out->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+			return -1;
+		if ((out->path = strdup(path)) == NULL) {
+			fx_out_abort(out);
+			return -1;
+		}
+		return 0;
+	}
 	out->path = strdup(path);
 	/* ".NAME.XXXXXX" in the target's directory, so rename(2) is atomic. */
 	out->tmp = malloc(dirlen + strlen(base) + sizeof(".") + sizeof(".XXXXXX"));
@@ -91,6 +104,17 @@ int fx_out_commit(struct fx_outfile *out)
 {
 	int fd = out->fd;
 
+	if (out->tmp == NULL) {
+		/* Not a regular file: make it durable where that means anything. */
+		int r = fsync(fd);
+		if (r < 0 && (errno == EINVAL || errno == EROFS || errno == ENOTSUP))
+			r = 0;
+		if (close(fd) < 0)
+			r = -1;
+		out->fd = -1;
+		fx_out_abort(out);
+		return r;
+	}
 	if (fsync(fd) < 0)
 		goto fail;
 	out->fd = -1;

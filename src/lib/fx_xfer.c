@@ -9,6 +9,7 @@
 #endif
 
 #include "fxfer.h"
+#include "fx_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +68,9 @@ static int send_file_fast(int sock, int fd, size_t chunk, uint64_t *sent)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return *sent == 0 && unsupported(errno) ? 1 : -1;
+			if (*sent == 0 && unsupported(errno))
+				return 1;
+			return fx_timed_out();
 		}
 		if (n == 0)
 			return 0;
@@ -83,7 +86,7 @@ static int drain_pipe(int p, int fd, size_t n, uint64_t *count)
 		if (m < 0) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			return fx_timed_out();
 		}
 		if (m == 0) {
 			errno = EIO;
@@ -106,6 +109,8 @@ static int recv_file_fast(int sock, int fd, size_t chunk, uint64_t *received)
 
 	if (pipe(p) < 0)
 		return -1;
+	(void)fx_cloexec(p[0]);
+	(void)fx_cloexec(p[1]);
 	/* A pipe as big as a chunk moves a chunk per call (capped by the system). */
 	(void)fcntl(p[1], F_SETPIPE_SZ, chunk < 4096 ? 4096 : (int)chunk);
 	for (;;) {
@@ -113,6 +118,7 @@ static int recv_file_fast(int sock, int fd, size_t chunk, uint64_t *received)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			fx_timed_out();
 			break;
 		}
 		if (n == 0) {
