@@ -171,6 +171,10 @@ fsend_unknown_option_is_usage_error() { : >"$T/f"; bad fsend 64 -Z 0 "$T/f"; }
 fsend_chunk_zero_is_usage_error() { : >"$T/f"; bad fsend 64 -c 0 0 "$T/f"; }
 fsend_absurd_chunk_is_usage_error() { : >"$T/f"; bad fsend 64 -c 17M 0 "$T/f"; }
 fsend_chunk_junk_is_usage_error() { : >"$T/f"; bad fsend 64 -c 12Q 0 "$T/f"; }
+fsend_bad_timeout_is_usage_error() { : >"$T/f"; bad fsend 64 -t 5s 0 "$T/f"; }
+fsend_zero_jobs_is_usage_error() { : >"$T/f"; bad fsend 64 -j 0 0 "$T/f"; }
+fsend_zero_count_is_usage_error() { : >"$T/f"; bad fsend 64 -n 0 0 "$T/f"; }
+frecv_negative_timeout_is_usage_error() { bad frecv 64 -t -1 127.0.0.1 9000; }
 fsend_missing_file_is_noinput() {
 	bad fsend 66 0 "$T/missing"
 	grep -q "^fsend: $T/missing: No such file or directory$" "$T/err" || fail "$(cat "$T/err")"

@@ -17,27 +17,49 @@ mkdir "$T/recv"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 
-# start_server NAME CMD...: run CMD in the background with its stdout in
-# $T/NAME.out and its stderr in $T/NAME.err; wait for its first stderr line
-# (the listening line) and set PORT to the number that ends it.
-start_server() {
-	_name=$1; shift
+# start_bg NAME FD CMD...: run CMD in the background with its stdout in
+# $T/NAME.out and its stderr readable line by line on descriptor FD (a digit
+# of the caller's choosing), through a FIFO; NAME_pid is its process id.
+start_bg() {
+	_name=$1 _fd=$2; shift 2
 	mkfifo "$T/$_name.fifo"
+	: >"$T/$_name.err"
 	# Through fd 4: a background command's stdin would otherwise be /dev/null.
 	exec 4<&0
 	timeout "$TO" "$@" <&4 >"$T/$_name.out" 2>"$T/$_name.fifo" &
-	exec 4<&-
-	eval "${_name}_pid=\$!"
+	eval "${_name}_pid=\$!; ${_name}_fd=$_fd; ${_name}_cat="
 	BG="$BG $!"
-	exec 3<"$T/$_name.fifo"
-	IFS= read -r _line <&3 || _line=""
-	printf '%s\n' "$_line" >"$T/$_name.err"
-	cat <&3 >>"$T/$_name.err" &
-	eval "${_name}_cat=\$!"
-	exec 3<&-
-	PORT=$(printf '%s\n' "$_line" | sed 's/.*[^0-9]//')
+	exec 4<&-
+	eval "exec $_fd<\"\$T/\$_name.fifo\""
+}
+
+# next_line NAME: read its next stderr line into LINE (also kept in NAME.err).
+next_line() {
+	eval "IFS= read -r LINE <&\$${1}_fd" || LINE=""
+	printf '%s\n' "$LINE" >>"$T/$1.err"
+}
+
+# drain NAME: copy the rest of its stderr to NAME.err in the background.
+drain() {
+	eval "_fd=\$${1}_fd"
+	cat <&"$_fd" >>"$T/$1.err" &
+	eval "${1}_cat=\$!"
+	eval "exec $_fd<&-"
+}
+
+# start_server [-k] NAME CMD...: start_bg on descriptor 3, wait for its first
+# stderr line (the listening line) and set PORT to the number that ends it.
+# With -k the rest of stderr stays to be read with next_line, then drain.
+start_server() {
+	_keep=""
+	[ "$1" = -k ] && { _keep=1; shift; }
+	_srv=$1; shift
+	start_bg "$_srv" 3 "$@"
+	next_line "$_srv"
+	[ -n "$_keep" ] || drain "$_srv"
+	PORT=$(printf '%s\n' "$LINE" | sed 's/.*[^0-9]//')
 	case $PORT in
-	'' | *[!0-9]*) fail "$_name did not announce a port: '$_line'" ;;
+	'' | *[!0-9]*) fail "$_srv did not announce a port: '$LINE'" ;;
 	esac
 }
 
@@ -45,7 +67,7 @@ start_server() {
 wait_server() {
 	eval "wait \$${1}_pid"
 	RC=$?
-	eval "wait \$${1}_cat"
+	eval "[ -z \"\$${1}_cat\" ] || wait \$${1}_cat"
 }
 
 # expect_status WHAT WANT GOT
@@ -123,4 +145,35 @@ bad() {
 	[ ! -s "$T/out" ] || fail "stdout not empty: $(cat "$T/out")"
 	expect_empty_dir "$T/recv"
 }
+
+
+# keeps_nothing: frecv left no file but what was there before.
+keeps_nothing() {
+	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
+	expect_output "$T/recv/receive.dat" precious
+}
+
+# frecv_against BEHAVIOUR BYTES STATUS [frecv options]: a misbehaving server.
+frecv_against() {
+	echo precious >"$T/recv/receive.dat"
+	start_server peer "$PEER" server "$1" "$2"
+	_want=$3; shift 3
+	run_frecv "$@" 127.0.0.1 "$PORT"
+	expect_status frecv "$_want" "$RC"
+	keeps_nothing
+	[ "$(wc -l <"$T/frecv.err")" -eq 1 ] || fail "not one line: $(cat "$T/frecv.err")"
+}
+
+# stalled_client: start a client that reads 1 MiB and waits for a line on
+# its stdin (the FIFO $T/go) before it reads on.
+stalled_client() {
+	mkfifo "$T/go"
+	exec 6<>"$T/go" # held open for writing, so opening it to read won't block
+	start_bg client 5 "$PEER" client stall 127.0.0.1 "$PORT" 1048576 <"$T/go"
+	next_line client # connected
+	next_line client # read 1048576
+	case $LINE in *read*) ;; *) fail "client: $LINE" ;; esac
+}
+
+release_client() { echo go >&6; exec 6>&-; drain client; }
 

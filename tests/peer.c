@@ -1,14 +1,16 @@
 /*
  * A scripted TCP peer for the integration tests, driven by its arguments.
  * It plays the other side of fsend or frecv: the classic textbook programs
- * the pair descends from, a client with a wrong acknowledgement, a port that
- * refuses connections.  Servers listen on an ephemeral port and announce it
- * on stderr as "peer: listening on PORT".
+ * the pair descends from, and misbehaving peers (resets, stalls, floods,
+ * wrong acknowledgements, a port that refuses connections).  Servers listen
+ * on an ephemeral port and announce it on stderr as "peer: listening on
+ * ADDR:PORT"; every state a test may wait for is announced on a line too.
  */
 #include "fxfer.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,6 +137,142 @@ static int client_ack(const char *host, const char *port, const char *ack)
 	return 0;
 }
 
+/* Wait until the peer resets or closes, without reading anything. */
+static void wait_hangup(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
+/* Send n bytes of a pattern. */
+static int send_bytes(int fd, unsigned long long n)
+{
+	char buf[8192];
+	memset(buf, 'x', sizeof(buf));
+	while (n > 0) {
+		size_t k = n < sizeof(buf) ? (size_t)n : sizeof(buf);
+		if (fx_write_full(fd, buf, k) < 0)
+			return -1;
+		n -= k;
+	}
+	return 0;
+}
+
+/* A server that sends n bytes, then resets ("reset") or goes silent
+ * ("stall") until the client hangs up. */
+static int bad_server(const char *action, const char *count)
+{
+	int lfd = listen_any("127.0.0.1");
+	int fd = accept(lfd, NULL, NULL);
+	unsigned long long n = strtoull(count, NULL, 10);
+
+	if (fd < 0)
+		die("accept");
+	if (send_bytes(fd, n) < 0)
+		die("send");
+	fprintf(stderr, "peer: sent %llu\n", n);
+	if (strcmp(action, "reset") == 0) {
+		fx_set_reset_on_close(fd);
+		close(fd);
+		return 0;
+	}
+	wait_hangup(fd);
+	return 0;
+}
+
+/* A listener whose accept queue is full: new connections get no answer,
+ * so a client's connect can only time out. */
+static int full_server(void)
+{
+	struct addrinfo hints, *ai;
+	char name[80];
+	int lfd, c;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo("127.0.0.1", "0", &hints, &ai) != 0)
+		die("getaddrinfo");
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(lfd, 0) < 0)
+		die("listen");
+	freeaddrinfo(ai);
+	if (fx_sock_name(lfd, name, sizeof(name)) < 0)
+		die("getsockname");
+	/* A backlog of 0 holds one connection: take that place ourselves. */
+	c = fx_tcp_connect("127.0.0.1", strrchr(name, ':') + 1, 0, &(int){ 0 });
+	if (c < 0)
+		die("connect");
+	fprintf(stderr, "peer: listening on %s\n", name);
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* Read until EOF or reset; returns bytes read, -1 on reset or error. */
+static long long read_all(int fd)
+{
+	char buf[65536];
+	long long total = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	return n < 0 ? -1 : total;
+}
+
+/*
+ * Client behaviours, for fsend:
+ *   noread  connect and never read, until fsend hangs up
+ *   noack   read everything, never acknowledge; hold until killed
+ *   flood   read everything, then send megabytes instead of the ack
+ *   close   connect and close at once
+ *   stall   read N bytes, say so, wait for a line on stdin, read the rest;
+ *           acknowledge a clean end (exit 0), exit 3 on a reset
+ */
+static int bad_client(const char *action, const char *host, const char *port,
+                      const char *count)
+{
+	int fd = connect_to(host, port);
+	unsigned long long n = count ? strtoull(count, NULL, 10) : 0;
+
+	fprintf(stderr, "peer: connected\n");
+	if (strcmp(action, "noread") == 0) {
+		wait_hangup(fd);
+		return 0;
+	}
+	if (strcmp(action, "close") == 0) {
+		close(fd);
+		return 0;
+	}
+	if (strcmp(action, "stall") == 0) {
+		char *buf = malloc(n + 1), line[16];
+		if (buf == NULL || fx_read_full(fd, buf, n) != (ssize_t)n)
+			die("read");
+		free(buf);
+		fprintf(stderr, "peer: read %llu\n", n);
+		if (read(0, line, sizeof(line)) < 0)
+			die("stdin");
+		if (read_all(fd) < 0) {
+			fprintf(stderr, "peer: reset (%s)\n", strerror(errno));
+			return 3;
+		}
+		fprintf(stderr, "peer: clean end\n");
+		return fx_write_full(fd, FX_ACK, FX_ACK_LEN) < 0;
+	}
+	if (read_all(fd) < 0)
+		die("read");
+	fprintf(stderr, "peer: read everything\n");
+	if (strcmp(action, "flood") == 0) {
+		(void)send_bytes(fd, n);
+		return 0;
+	}
+	for (;;)  /* noack */
+		pause();
+	return 0;
+}
+
 /* Exit 0 when an IPv6 loopback exists to bind to. */
 static int has_ipv6_loopback(void)
 {
@@ -147,6 +285,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 2 && strcmp(argv[1], "has-ipv6-loopback") == 0)
 		return has_ipv6_loopback();
+	if (argc == 2 && strcmp(argv[1], "full") == 0)
+		return full_server();
 	if (argc == 2 && strcmp(argv[1], "refuse") == 0)
 		return refuse();
 	if (argc == 3 && strcmp(argv[1], "textbook-server") == 0)
@@ -155,7 +295,14 @@ int main(int argc, char **argv)
 		return textbook_client(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "client-ack") == 0)
 		return client_ack(argv[2], argv[3], argv[4]);
-	fprintf(stderr, "usage: peer has-ipv6-loopback | refuse | textbook-server FILE |\n"
+	if (argc == 4 && strcmp(argv[1], "server") == 0)
+		return bad_server(argv[2], argv[3]);
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0)
+		return bad_client(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+	fprintf(stderr, "usage: peer server reset|stall BYTES |\n"
+	                "       client noread|noack|close HOST PORT |\n"
+	                "       client flood|stall HOST PORT BYTES |\n"
+	                "       has-ipv6-loopback | refuse | full | textbook-server FILE |\n"
 	                "       textbook-client HOST PORT | client-ack HOST PORT TEXT\n");
 	return 2;
 }

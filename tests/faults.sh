@@ -1,0 +1,213 @@
+#!/bin/sh
+# Fault-injection and load tests: hostile or broken peers, timeouts, aborts,
+# signals, many clients.  Each function is one CTest test (label "fault"),
+# run as "faults.sh NAME"; exit 77 means skipped.
+. "$(dirname "$0")/lib.sh"
+
+# ---- frecv against broken servers -------------------------------------------
+
+server_reset_at_once_keeps_nothing() {
+	frecv_against reset 0 74
+	grep -q 'Connection reset by peer' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+}
+
+server_reset_midstream_keeps_nothing() {
+	frecv_against reset 3000000 74
+	grep -q 'Connection reset by peer' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+}
+
+server_stall_midstream_times_out() {
+	frecv_against stall 100000 74 -t 1
+	grep -q 'timed out' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+}
+
+server_that_never_sends_times_out() {
+	frecv_against stall 0 74 -t 1
+	grep -q 'timed out' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+}
+
+connect_to_unanswering_port_times_out() {
+	echo precious >"$T/recv/receive.dat"
+	start_server peer "$PEER" full
+	run_frecv -t 1 127.0.0.1 "$PORT"
+	expect_status frecv 69 "$RC"
+	grep -q 'timed out' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	keeps_nothing
+}
+
+frecv_interrupted_removes_temp_and_exits_130() {
+	echo precious >"$T/recv/receive.dat"
+	start_server -k peer "$PEER" server stall 100000
+	(cd "$T/recv" && exec timeout "$TO" "$FRECV" -t 0 127.0.0.1 "$PORT" 2>"$T/frecv.err") &
+	frecv=$!
+	next_line peer # "sent": frecv is connected, its temporary file exists
+	ls -A "$T/recv" | grep -q '^\.receive\.dat\.' || fail "no temporary file to remove"
+	kill -INT "$frecv"
+	wait "$frecv"
+	expect_status frecv 130 $?
+	keeps_nothing
+}
+
+frecv_disk_full_sends_no_acknowledgement() {
+	random_file "$T/f" 100000
+	start_server fsend "$FSEND" 0 "$T/f"
+	run_frecv -o /dev/full 127.0.0.1 "$PORT"
+	expect_status frecv 74 "$RC"
+	grep -q 'No space left on device' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	wait_server fsend
+	expect_status fsend 76 "$RC"
+	grep -q 'delivery unconfirmed' "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+}
+
+frecv_full_file_system_removes_temp() {
+	[ "$(id -u)" -eq 0 ] || skip "mounting a small file system needs root"
+	mkdir "$T/small"
+	mount -t tmpfs -o size=512k fxtest "$T/small" 2>/dev/null || skip "cannot mount tmpfs here"
+	echo precious >"$T/small/receive.dat"
+	random_file "$T/f" 2000000
+	start_server fsend "$FSEND" 0 "$T/f"
+	run_frecv -o "$T/small/receive.dat" 127.0.0.1 "$PORT"
+	_rc=$RC
+	_left=$(ls -A "$T/small")
+	_old=$(cat "$T/small/receive.dat")
+	umount "$T/small"
+	expect_status frecv 74 "$_rc"
+	[ "$_left" = receive.dat ] || fail "left: $_left"
+	[ "$_old" = precious ] || fail "old file changed"
+	wait_server fsend
+	[ "$RC" -eq 74 ] || [ "$RC" -eq 76 ] || fail "fsend exited $RC, expected 74 or 76"
+}
+
+# ---- fsend against hostile clients ------------------------------------------
+
+client_that_never_reads_times_out() {
+	random_file "$T/f" 30000000
+	start_server fsend "$FSEND" -t 1 0 "$T/f"
+	timeout "$TO" "$PEER" client noread 127.0.0.1 "$PORT" 2>/dev/null
+	wait_server fsend
+	expect_status fsend 74 "$RC"
+	grep -q 'timed out' "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+}
+
+client_that_never_acknowledges_times_out() {
+	random_file "$T/f" 100000
+	start_server fsend "$FSEND" -t 1 0 "$T/f"
+	timeout "$TO" "$PEER" client noack 127.0.0.1 "$PORT" 2>/dev/null &
+	BG="$BG $!"
+	wait_server fsend
+	expect_status fsend 76 "$RC"
+	grep -q '^fsend: delivery unconfirmed: .*timed out$' "$T/fsend.err" ||
+		fail "$(cat "$T/fsend.err")"
+}
+
+client_flooding_instead_of_ack_is_bounded() {
+	random_file "$T/f" 100000
+	start_server fsend "$FSEND" 0 "$T/f"
+	timeout "$TO" "$PEER" client flood 127.0.0.1 "$PORT" 50000000 2>/dev/null
+	wait_server fsend
+	expect_status fsend 76 "$RC"
+	grep -q '^fsend: delivery unconfirmed: unexpected acknowledgement "x*"\.\.\.$' \
+		"$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	[ "$(wc -c <"$T/fsend.err")" -lt 300 ] || fail "message not bounded"
+}
+
+client_closing_at_once_is_io_error_not_sigpipe() {
+	random_file "$T/f" 30000000
+	start_server fsend "$FSEND" 0 "$T/f"
+	timeout "$TO" "$PEER" client close 127.0.0.1 "$PORT" 2>/dev/null
+	wait_server fsend
+	expect_status fsend 74 "$RC"
+}
+
+# ---- fsend aborts look like aborts -----------------------------------------------
+
+fsend_interrupted_resets_connection() {
+	random_file "$T/f" 30000000
+	start_server fsend "$FSEND" 0 "$T/f"
+	stalled_client
+	kill -INT "$fsend_pid"
+	wait_server fsend
+	expect_status fsend 130 "$RC"
+	release_client
+	wait_server client
+	expect_status "client (3: it saw a reset)" 3 "$RC"
+}
+
+file_shrinking_while_sent_resets_connection() {
+	random_file "$T/f" 30000000
+	start_server fsend "$FSEND" 0 "$T/f"
+	stalled_client
+	: >"$T/f"
+	release_client
+	wait_server client
+	expect_status "client (3: it saw a reset)" 3 "$RC"
+	wait_server fsend
+	expect_status fsend 74 "$RC"
+	grep -q 'file shrank while being sent' "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+}
+
+# ---- many clients -----------------------------------------------------------
+
+many_clients_at_once_all_byte_exact() {
+	# 32 frecv at once, plus a stalled client that must not hold them up.
+	random_file "$T/f" 4000000
+	start_server fsend "$FSEND" -n 33 -j 16 0 "$T/f"
+	stalled_client
+	pids=""
+	for i in $(seq 32); do
+		mkdir "$T/c$i"
+		(cd "$T/c$i" && timeout "$TO" "$FRECV" 127.0.0.1 "$PORT" >out 2>err; echo $? >rc) &
+		pids="$pids $!"
+	done
+	# All 32 finish while the stalled client still holds its connection;
+	# served one after another they would wait for it until the timeout.
+	# shellcheck disable=SC2086
+	wait $pids
+	release_client
+	wait_server client
+	expect_status client 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	for i in $(seq 32); do
+		expect_status "frecv $i" 0 "$(cat "$T/c$i/rc")"
+		same_file "$T/f" "$T/c$i/receive.dat"
+	done
+	[ "$(grep -c ' 4000000 bytes sent, acknowledged$' "$T/fsend.err")" -eq 33 ] ||
+		fail "log: $(cat "$T/fsend.err")"
+}
+
+keep_mode_serves_on_and_stops_cleanly_on_sigterm() {
+	random_file "$T/f" 200000
+	start_server fsend "$FSEND" -k 0 "$T/f"
+	for i in 1 2 3; do
+		run_frecv 127.0.0.1 "$PORT"
+		expect_status "frecv $i" 0 "$RC"
+		same_file "$T/f" "$T/recv/receive.dat"
+	done
+	kill -TERM "$fsend_pid"
+	wait_server fsend
+	expect_status fsend 143 "$RC"
+	[ "$(grep -c ' 200000 bytes sent, acknowledged$' "$T/fsend.err")" -eq 3 ] ||
+		fail "log: $(cat "$T/fsend.err")"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status "frecv after fsend stopped" 69 "$RC"
+}
+
+count_mode_exit_status_reports_a_failed_transfer() {
+	random_file "$T/f" 1000
+	start_server fsend "$FSEND" -n 2 0 "$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	timeout "$TO" "$PEER" client-ack 127.0.0.1 "$PORT" "no thanks"
+	wait_server fsend
+	expect_status fsend 76 "$RC"
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 bytes sent, acknowledged$\|^fsend: \[::ffff:127\.0\.0\.1\]:[0-9]*: 1000 bytes sent, acknowledged$' \
+		"$T/fsend.err" || fail "log: $(cat "$T/fsend.err")"
+	grep -q ': 1000 bytes sent, delivery unconfirmed: unexpected acknowledgement "no thanks"$' \
+		"$T/fsend.err" || fail "log: $(cat "$T/fsend.err")"
+}
+
+case ${1:-} in
+'' | *[!a-z0-9_]*) fail "usage: faults.sh TEST_NAME" ;;
+esac
+"$1"
