@@ -14,6 +14,18 @@ cleanup() {
 trap cleanup EXIT
 mkdir "$T/recv"
 
+# FX_TEST_WRAPPER (e.g. "valgrind -q --error-exitcode=99") runs every fsend
+# and frecv under that command.
+if [ -n "${FX_TEST_WRAPPER:-}" ]; then
+	mkdir "$T/bin"
+	for _p in fsend frecv; do
+		eval "_real=\$$(echo "$_p" | tr a-z A-Z)"
+		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$FX_TEST_WRAPPER" "$_real" >"$T/bin/$_p"
+		chmod +x "$T/bin/$_p"
+	done
+	FSEND=$T/bin/fsend FRECV=$T/bin/frecv
+fi
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 
