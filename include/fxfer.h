@@ -56,23 +56,33 @@ ssize_t fx_read_line(int fd, char *buf, size_t len);
 
 /* ---- Bulk transfer ---------------------------------------------------- */
 
-/*
- * Send everything readable from fd (a file, or a pipe) to the socket sock,
- * chunk bytes at a time, until EOF.  On Linux a regular file goes through
- * sendfile(2); anything else, or a build with FX_PORTABLE, through a
- * read/write loop with one chunk-sized buffer.  *sent is the number of bytes
- * sent so far, valid also after an error.  Returns 0, or -1 with errno set.
- */
-int fx_send_stream(int sock, int fd, size_t chunk, uint64_t *sent);
+/* Called after each chunk with the bytes moved so far (for a progress meter). */
+typedef void fx_progress_fn(void *arg, uint64_t bytes);
+
+/* One transfer's settings and its running count. */
+struct fx_xfer {
+	size_t chunk;              /* bytes per call */
+	uint64_t bytes;            /* moved so far, valid also after an error */
+	fx_progress_fn *progress;  /* NULL for none */
+	void *arg;                 /* passed to progress */
+};
 
 /*
- * Receive from sock until EOF and write it all to fd, chunk bytes at a time.
- * On Linux splice(2) moves the data through a pipe without copying it to user
- * space when fd accepts it; otherwise (or with FX_PORTABLE) a read/write
- * loop.  *received counts the bytes written to fd, valid also after an error.
- * Returns 0, or -1 with errno set.
+ * Send everything readable from fd (a file, or a pipe) to the socket sock,
+ * x->chunk bytes at a time, until EOF.  On Linux a regular file goes through
+ * sendfile(2); anything else, or a build with FX_PORTABLE, through a
+ * read/write loop with one chunk-sized buffer.  Returns 0, or -1 with errno.
  */
-int fx_recv_stream(int sock, int fd, size_t chunk, uint64_t *received);
+int fx_send_stream(int sock, int fd, struct fx_xfer *x);
+
+/*
+ * Receive from sock until EOF and write it all to fd, x->chunk bytes at a
+ * time.  On Linux splice(2) moves the data through a pipe without copying it
+ * to user space when fd is a regular file; otherwise (or with FX_PORTABLE) a
+ * read/write loop.  x->bytes counts the bytes written to fd.  Returns 0, or
+ * -1 with errno set.
+ */
+int fx_recv_stream(int sock, int fd, struct fx_xfer *x);
 
 /* ---- Sockets ----------------------------------------------------------- */
 
@@ -142,6 +152,12 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode);
  * where the file supports one).
  */
 int fx_out_commit(struct fx_outfile *out);
+
+/*
+ * Like fx_out_commit, but never replace an existing file: if path exists,
+ * fail with EEXIST (the check and the link are one atomic step).
+ */
+int fx_out_commit_new(struct fx_outfile *out);
 
 /* Remove the temporary file, if any, and free out.  Keeps errno. */
 void fx_out_abort(struct fx_outfile *out);

@@ -14,10 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-c size] [-o path] [-t seconds] host port"
+#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--retry seconds] host port"
 
 /* The temporary file a signal must remove, empty when there is none. */
 static char tmp_path[PATH_MAX];
@@ -36,9 +37,16 @@ static void usage(void)
 	       "acknowledge it once it is safely on disk.\n\n"
 	       "  -c, --chunk SIZE  move SIZE bytes per call, 1 to 16M (default 1M)\n"
 	       "  -o, --output PATH store the file as PATH (default receive.dat)\n"
+	       "                    (\"-\": standard output)\n"
+	       "  -n, --no-clobber  never replace an existing file (status 73)\n"
 	       "  -t, --timeout SECS give up on a connect or a transfer idle this long\n"
 	       "                    (default 60, 0: never)\n"
-	       "  -h, --help        print this help and exit\n");
+	       "      --retry SECS  retry a refused connection for up to SECS seconds\n"
+	       "  -q, --quiet       print only errors\n"
+	       "  -v, --verbose     print a summary line: bytes, time, rate, peer\n"
+	       "      --progress    draw a progress meter even if stderr is no terminal\n"
+	       "  -h, --help        print this help and exit\n"
+	       "      --version     print the version and exit\n");
 }
 
 struct opts {
@@ -47,6 +55,11 @@ struct opts {
 	const char *output;
 	size_t chunk;
 	unsigned long timeout;
+	unsigned long retry;
+	int no_clobber;
+	int quiet;
+	int verbose;
+	int progress;
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -55,7 +68,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "chunk", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "no-clobber", no_argument, NULL, 'n' },
+		{ "retry", required_argument, NULL, 'R' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -64,7 +83,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->output = "receive.dat";
 	o->chunk = FX_CHUNK_DEFAULT;
 	o->timeout = 60;
-	while ((c = getopt_long(argc, argv, ":c:o:t:h", longopts, NULL)) != -1) {
+	o->retry = 0;
+	o->no_clobber = o->quiet = o->verbose = o->progress = 0;
+	while ((c = getopt_long(argc, argv, ":c:no:qt:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (tool_chunk(optarg, &o->chunk) < 0)
@@ -79,8 +100,27 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (tool_number("timeout", optarg, 0, 86400, &o->timeout) < 0)
 				return EX_USAGE;
 			break;
+		case 'R':
+			if (tool_number("retry", optarg, 0, 86400, &o->retry) < 0)
+				return EX_USAGE;
+			break;
+		case 'n':
+			o->no_clobber = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'P':
+			o->progress = 1;
+			break;
 		case 'h':
 			usage();
+			exit(EX_OK);
+		case 'V':
+			tool_version();
 			exit(EX_OK);
 		default:
 			return tool_option_error(c, optopt, argv[optind - 1]);
@@ -98,12 +138,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return EX_OK;
 }
 
-/* Create the temporary output file and let the signal handler know it. */
+/* Create the temporary output file and let the signal handler know it.
+ * "-" is standard output, written as it comes: nothing to rename. */
 static int open_output(const char *path, struct fx_outfile *out)
 {
 	struct stat st;
 	sigset_t all, old;
 
+	if (strcmp(path, "-") == 0) {
+		out->fd = STDOUT_FILENO;
+		out->path = out->tmp = NULL;
+		return EX_OK;
+	}
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return tool_fail(EX_CANTCREAT, path, strerror(EISDIR));
 	sigfillset(&all);
@@ -120,7 +166,7 @@ static int open_output(const char *path, struct fx_outfile *out)
 }
 
 /* Keep or drop the temporary file, and forget it for the signal handler. */
-static int finish_output(struct fx_outfile *out, int keep)
+static int finish_output(struct fx_outfile *out, int keep, int no_clobber)
 {
 	sigset_t all, old;
 	int r = 0;
@@ -128,7 +174,7 @@ static int finish_output(struct fx_outfile *out, int keep)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if (keep)
-		r = fx_out_commit(out);
+		r = no_clobber ? fx_out_commit_new(out) : fx_out_commit(out);
 	else
 		fx_out_abort(out);
 	tmp_path[0] = '\0';
@@ -136,12 +182,28 @@ static int finish_output(struct fx_outfile *out, int keep)
 	return r;
 }
 
+/* Connect; with --retry, retry refused or unreachable for o->retry seconds,
+ * waiting a little longer each time (0.1 s doubling up to 1 s). */
 static int connect_to(const struct opts *o, int *sock)
 {
 	char thing[300];
 	int gai;
+	struct timespec start, now, pause = { 0, 100000000 };
 
-	*sock = fx_tcp_connect(o->host, o->port, (unsigned)o->timeout, &gai);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		*sock = fx_tcp_connect(o->host, o->port, (unsigned)o->timeout, &gai);
+		if (*sock >= 0 || gai != 0 || tool_net_status(errno) != EX_UNAVAILABLE)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= (time_t)o->retry)
+			break;
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 500000000)
+			pause.tv_nsec *= 2;
+		else
+			pause = (struct timespec){ 1, 0 };
+	}
 	if (*sock >= 0 && fx_set_timeout(*sock, (unsigned)o->timeout) == 0)
 		return EX_OK;
 	if (gai != 0)
@@ -158,12 +220,16 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct fx_outfile out;
 	struct sigaction sa;
-	uint64_t received;
+	struct tool_meter m;
+	struct fx_xfer x;
+	char thing[300], sum[96];
 	int status, sock;
 
 	tool_init("frecv", SYNOPSIS);
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
+	/* When standard output carries the file, every message goes to stderr. */
+	FILE *msg = strcmp(o.output, "-") == 0 ? stderr : stdout;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -176,29 +242,38 @@ int main(int argc, char **argv)
 	if ((status = open_output(o.output, &out)) != EX_OK)
 		return status;
 	if ((status = connect_to(&o, &sock)) != EX_OK) {
-		finish_output(&out, 0);
+		finish_output(&out, 0, 0);
 		return status;
 	}
-	if (fx_recv_stream(sock, out.fd, o.chunk, &received) < 0) {
+	snprintf(thing, sizeof(thing), "%s port %s", o.host, o.port);
+	tool_meter_start(&m, !o.quiet && (o.progress || isatty(STDERR_FILENO)), 0);
+	x = (struct fx_xfer){ o.chunk, 0, tool_meter_update, &m };
+	if (fx_recv_stream(sock, out.fd, &x) < 0) {
 		int e = errno;
+		tool_meter_end(&m);
 		close(sock);
-		finish_output(&out, 0);
-		char thing[300];
-		snprintf(thing, sizeof(thing), "receiving from %s port %s", o.host, o.port);
+		finish_output(&out, 0, 0);
 		return tool_fail(EX_IOERR, thing, strerror(e));
 	}
-	if (finish_output(&out, 1) < 0) {
+	tool_meter_end(&m);
+	/* Only now, with every byte written (and a file durably in place), is
+	 * the sender told so. */
+	if (finish_output(&out, 1, o.no_clobber) < 0) {
 		int e = errno;
 		close(sock);
-		return tool_fail(EX_IOERR, o.output, strerror(e));
+		return tool_fail(e == EEXIST ? EX_CANTCREAT : EX_IOERR, o.output, strerror(e));
 	}
-	/* Only now, with the file durably in place, is the sender told so. */
 	if (fx_write_full(sock, FX_ACK, FX_ACK_LEN) < 0) {
 		int e = errno;
 		close(sock);
 		return tool_fail(EX_IOERR, "sending acknowledgement", strerror(e));
 	}
 	close(sock);
-	printf("received file data\n");
+	if (o.verbose) {
+		tool_summary(sum, sizeof(sum), &m, x.bytes);
+		fprintf(stderr, "frecv: %s from %s\n", sum, thing);
+	}
+	if (!o.quiet)
+		fprintf(msg, "received file data\n");
 	return EX_OK;
 }

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-k] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] port file"
+#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] port file"
 
 /* The connection a signal must reset, so the client never mistakes a cut
  * transfer for a complete one (in the process serving it). */
@@ -76,7 +76,12 @@ static void usage(void)
 	       "  -k, --keep-open     keep listening after a transfer, like nc -k\n"
 	       "  -n, --count N       serve exactly N clients, then exit\n"
 	       "  -t, --timeout SECS  fail a transfer idle this long (default 60, 0: never)\n"
-	       "  -h, --help          print this help and exit\n");
+	       "  -q, --quiet         print only errors (and the listening line for port 0)\n"
+	       "  -v, --verbose       print a summary line per transfer\n"
+	       "      --progress      draw a progress meter even if stderr is no terminal\n"
+	       "  -h, --help          print this help and exit\n"
+	       "      --version       print the version and exit\n"
+	       "file \"-\" sends standard input (to one client).\n");
 }
 
 struct opts {
@@ -87,6 +92,9 @@ struct opts {
 	unsigned long timeout;
 	unsigned long count;    /* clients to serve; 0: no end (-k) */
 	unsigned long jobs;
+	int quiet;
+	int verbose;
+	int progress;   /* 1: always, 0: when stderr is a terminal */
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -98,7 +106,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "keep-open", no_argument, NULL, 'k' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, keep = 0, counted = 0;
@@ -109,7 +121,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->timeout = 60;
 	o->count = 1;
 	o->jobs = 16;
-	while ((c = getopt_long(argc, argv, ":b:c:j:kn:t:h", longopts, NULL)) != -1) {
+	o->quiet = o->verbose = o->progress = 0;
+	while ((c = getopt_long(argc, argv, ":b:c:j:kn:t:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			if (*optarg == '\0')
@@ -136,8 +149,20 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (tool_number("timeout", optarg, 0, 86400, &o->timeout) < 0)
 				return EX_USAGE;
 			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'P':
+			o->progress = 1;
+			break;
 		case 'h':
 			usage();
+			exit(EX_OK);
+		case 'V':
+			tool_version();
 			exit(EX_OK);
 		default:
 			return tool_option_error(c, optopt, argv[optind - 1]);
@@ -153,6 +178,24 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->file = argv[optind + 1];
 	if (tool_port(o->port, 1) < 0)
 		return EX_USAGE;
+	if (strcmp(o->file, "-") == 0 && o->count != 1)
+		return tool_usage_error("-", "standard input can be sent to one client only");
+	return EX_OK;
+}
+
+/* Standard input ("-"): any kind of file; its size is known only when it is
+ * a regular file (what is left of it from the current offset). */
+static int open_stdin(int *fdp, off_t *size)
+{
+	struct stat st;
+	off_t at;
+
+	if (fstat(STDIN_FILENO, &st) < 0)
+		return tool_fail(EX_NOINPUT, "standard input", strerror(errno));
+	*fdp = STDIN_FILENO;
+	*size = 0;
+	if (S_ISREG(st.st_mode) && (at = lseek(STDIN_FILENO, 0, SEEK_CUR)) >= 0)
+		*size = st.st_size - at;
 	return EX_OK;
 }
 
@@ -161,9 +204,11 @@ static int open_input(const char *path, int *fdp, off_t *size)
 {
 	struct stat st;
 	/* O_NONBLOCK: a FIFO must not block the open before we can refuse it. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	int e;
+	int fd, e;
 
+	if (strcmp(path, "-") == 0)
+		return open_stdin(fdp, size);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return tool_fail(EX_NOINPUT, path, strerror(errno));
 	if (fstat(fd, &st) < 0)
@@ -199,15 +244,15 @@ static int listen_on(const struct opts *o, int *lfd)
 	}
 	if (fx_sock_name(*lfd, name, sizeof(name)) < 0)
 		snprintf(name, sizeof(name), "port %s", o->port);
-	/* Scripts wait for this line to learn the port (port 0). */
-	fprintf(stderr, "fsend: listening on %s\n", name);
+	/* Scripts wait for this line to learn the port (port 0), even with -q. */
+	if (!o->quiet || strcmp(o->port, "0") == 0)
+		fprintf(stderr, "fsend: listening on %s\n", name);
 	return EX_OK;
 }
 
 /* How one transfer ended: the status, and what to tell the user. */
 struct outcome {
 	int status;
-	uint64_t sent;
 	const char *thing;
 	char reason[4 * FX_ACK_MAX + 64];
 };
@@ -232,7 +277,8 @@ static int abort_transfer(struct outcome *r, const char *thing, const char *reas
 }
 
 /* Send the whole file, half-close, and judge the acknowledgement. */
-static int serve(int sock, int fd, off_t size, const struct opts *o, struct outcome *r)
+static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct opts *o,
+                 struct outcome *r)
 {
 	char ack[FX_ACK_MAX], shown[4 * FX_ACK_MAX + 1];
 	ssize_t n;
@@ -240,9 +286,9 @@ static int serve(int sock, int fd, off_t size, const struct opts *o, struct outc
 	conn_fd = sock;
 	if (fx_set_timeout(sock, (unsigned)o->timeout) < 0)
 		return abort_transfer(r, "socket", strerror(errno));
-	if (fx_send_stream(sock, fd, o->chunk, &r->sent) < 0)
+	if (fx_send_stream(sock, fd, x) < 0)
 		return abort_transfer(r, o->file, strerror(errno));
-	if (r->sent < (uint64_t)size)
+	if (x->bytes < (uint64_t)size)
 		return abort_transfer(r, o->file, "file shrank while being sent");
 	if (shutdown(sock, SHUT_WR) < 0)
 		return abort_transfer(r, "shutdown", strerror(errno));
@@ -273,20 +319,29 @@ static int serve(int sock, int fd, off_t size, const struct opts *o, struct outc
  */
 static void serve_child(int sock, int fd, off_t size, const struct opts *o)
 {
-	struct outcome r = { EX_OK, 0, NULL, "" };
-	char peer[80];
+	struct outcome r = { EX_OK, NULL, "" };
+	struct tool_meter m;
+	struct fx_xfer x = { o->chunk, 0, tool_meter_update, &m };
+	char peer[80], sum[96];
+	/* Several children cannot share one meter line. */
+	int meter = o->count == 1 && !o->quiet && (o->progress || isatty(STDERR_FILENO));
 
 	if (fx_peer_name(sock, peer, sizeof(peer)) < 0)
 		strcpy(peer, "client");
-	serve(sock, fd, size, o, &r);
-	if (r.status == EX_OK)
+	tool_meter_start(&m, meter, (uint64_t)size);
+	serve(sock, fd, size, &x, o, &r);
+	tool_meter_end(&m);
+	if (r.status == EX_OK && !o->quiet)
 		printf("message from client: %s\n", FX_ACK);
-	if (o->count != 1)
-		fprintf(stderr, "fsend: %s: %llu bytes sent, %s%s%s\n", peer,
-		        (unsigned long long)r.sent, r.thing ? r.thing : "",
-		        r.thing ? ": " : "", r.reason);
-	else if (r.status != EX_OK)
+	if (o->count != 1 || o->verbose) {
+		/* One line per connection: peer, bytes, time, outcome. */
+		tool_summary(sum, sizeof(sum), &m, x.bytes);
+		if (r.status != EX_OK || !o->quiet)
+			fprintf(stderr, "fsend: %s: %s, %s%s%s\n", peer, sum,
+			        r.thing ? r.thing : "", r.thing ? ": " : "", r.reason);
+	} else if (r.status != EX_OK) {
 		tool_fail(r.status, r.thing, r.reason);
+	}
 	fflush(stdout);
 	_exit(r.status);
 }

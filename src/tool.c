@@ -4,6 +4,7 @@
 #include "fxfer.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,4 +111,95 @@ int tool_net_status(int err)
 	default:
 		return EX_IOERR;
 	}
+}
+
+void tool_version(void)
+{
+	printf("%s %s\n", tool_name, FX_VERSION);
+}
+
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* "12.3 MiB" */
+static void human(char *buf, size_t len, double v)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+}
+
+void tool_meter_start(struct tool_meter *m, int on, uint64_t total)
+{
+	m->on = on;
+	m->total = total;
+	m->bytes = 0;
+	m->width = 0;
+	clock_gettime(CLOCK_MONOTONIC, &m->start);
+	m->last = m->start;
+}
+
+static void draw(struct tool_meter *m, double secs)
+{
+	char done[32], rate[32], line[128];
+	double bps = secs > 0 ? (double)m->bytes / secs : 0;
+	int n;
+
+	human(done, sizeof(done), (double)m->bytes);
+	human(rate, sizeof(rate), bps);
+	if (m->total > 0 && bps > 0) {
+		double left = (double)(m->total - (m->bytes < m->total ? m->bytes : m->total)) / bps;
+		n = snprintf(line, sizeof(line), "%s: %s  %3.0f%%  %s/s  %d:%02d left", tool_name,
+		             done, 100.0 * (double)m->bytes / (double)m->total, rate,
+		             (int)left / 60, (int)left % 60);
+	} else {
+		n = snprintf(line, sizeof(line), "%s: %s  %s/s", tool_name, done, rate);
+	}
+	if (n < 0)
+		return;
+	/* Pad over a longer previous line, then return to the line's start. */
+	fprintf(stderr, "\r%-*s", (int)m->width, line);
+	if ((size_t)n > m->width)
+		m->width = (size_t)n;
+	fflush(stderr);
+}
+
+void tool_meter_update(void *meter, uint64_t bytes)
+{
+	struct tool_meter *m = meter;
+	struct timespec now;
+
+	m->bytes = bytes;
+	if (!m->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (seconds_between(&m->last, &now) < 0.1)
+		return;
+	m->last = now;
+	draw(m, seconds_between(&m->start, &now));
+}
+
+void tool_meter_end(struct tool_meter *m)
+{
+	if (m->on && m->width > 0)
+		fprintf(stderr, "\r%*s\r", (int)m->width, "");
+	m->width = 0;
+}
+
+void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes)
+{
+	struct timespec now;
+	double secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = seconds_between(&m->start, &now);
+	snprintf(buf, len, "%" PRIu64 " bytes in %.3f s (%.1f MB/s)", bytes, secs,
+	         secs > 0 ? (double)bytes / secs / 1e6 : 0.0);
 }

@@ -3,7 +3,9 @@
 #define TOOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sysexits.h>
+#include <time.h>
 
 /* 128 + signal number: the status of a program stopped by a signal. */
 #define TOOL_EX_SIGNAL 128
@@ -34,5 +36,28 @@ int tool_number(const char *what, const char *s, unsigned long min,
 
 /* The exit status for a failed connect() or bind() errno. */
 int tool_net_status(int err);
+
+/* Print "prog 1.0.0" on stdout (--version). */
+void tool_version(void);
+
+/*
+ * The progress meter: one line on stderr, redrawn at most ten times a second,
+ * with bytes, throughput, and with a known total the percentage and time left.
+ * A meter that is off only keeps the clock, for the -v summary.
+ */
+struct tool_meter {
+	int on;
+	uint64_t total;              /* 0 when unknown */
+	uint64_t bytes;
+	struct timespec start, last;
+	size_t width;                /* of the line drawn, to clear it */
+};
+
+void tool_meter_start(struct tool_meter *m, int on, uint64_t total);
+void tool_meter_update(void *meter, uint64_t bytes); /* an fx_progress_fn */
+void tool_meter_end(struct tool_meter *m);           /* clear the line */
+
+/* "N bytes in S s (R MB/s)" for the -v summary, from the meter's clock. */
+void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes);
 
 #endif

@@ -172,7 +172,7 @@ many_clients_at_once_all_byte_exact() {
 		expect_status "frecv $i" 0 "$(cat "$T/c$i/rc")"
 		same_file "$T/f" "$T/c$i/receive.dat"
 	done
-	[ "$(grep -c ' 4000000 bytes sent, acknowledged$' "$T/fsend.err")" -eq 33 ] ||
+	[ "$(grep -c ' 4000000 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged$' "$T/fsend.err")" -eq 33 ] ||
 		fail "log: $(cat "$T/fsend.err")"
 }
 
@@ -187,7 +187,7 @@ keep_mode_serves_on_and_stops_cleanly_on_sigterm() {
 	kill -TERM "$fsend_pid"
 	wait_server fsend
 	expect_status fsend 143 "$RC"
-	[ "$(grep -c ' 200000 bytes sent, acknowledged$' "$T/fsend.err")" -eq 3 ] ||
+	[ "$(grep -c ' 200000 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged$' "$T/fsend.err")" -eq 3 ] ||
 		fail "log: $(cat "$T/fsend.err")"
 	run_frecv 127.0.0.1 "$PORT"
 	expect_status "frecv after fsend stopped" 69 "$RC"
@@ -201,9 +201,9 @@ count_mode_exit_status_reports_a_failed_transfer() {
 	timeout "$TO" "$PEER" client-ack 127.0.0.1 "$PORT" "no thanks"
 	wait_server fsend
 	expect_status fsend 76 "$RC"
-	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 bytes sent, acknowledged$\|^fsend: \[::ffff:127\.0\.0\.1\]:[0-9]*: 1000 bytes sent, acknowledged$' \
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged$\|^fsend: \[::ffff:127\.0\.0\.1\]:[0-9]*: 1000 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged$' \
 		"$T/fsend.err" || fail "log: $(cat "$T/fsend.err")"
-	grep -q ': 1000 bytes sent, delivery unconfirmed: unexpected acknowledgement "no thanks"$' \
+	grep -q ': 1000 bytes in [0-9.]* s ([0-9.]* MB/s), delivery unconfirmed: unexpected acknowledgement "no thanks"$' \
 		"$T/fsend.err" || fail "log: $(cat "$T/fsend.err")"
 }
 

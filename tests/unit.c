@@ -289,12 +289,21 @@ static int read_line_stops_at_nul_or_newline_without_eof(void)
 
 /* ---- streams and the output file ---------------------------------------- */
 
+static uint64_t last_count;
+
+static void count_calls(void *arg, uint64_t bytes)
+{
+	(*(unsigned long *)arg)++;
+	last_count = bytes;
+}
+
 static int stream_roundtrip(size_t len, size_t chunk)
 {
 	char src[] = "/tmp/fxunit-src.XXXXXX", dst[] = "/tmp/fxunit-dst.XXXXXX";
 	int in = mkstemp(src), out = mkstemp(dst), s[2], st;
 	unsigned char *want = malloc(len + 1), *got = malloc(len + 1);
-	uint64_t sent = 0, received = 0;
+	unsigned long calls = 0;
+	struct fx_xfer tx = { chunk, 0, NULL, NULL }, rx = { chunk, 0, count_calls, &calls };
 
 	CHECK(in >= 0 && out >= 0 && want && got);
 	unlink(src);
@@ -306,12 +315,14 @@ static int stream_roundtrip(size_t len, size_t chunk)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(s[0]);
-		int r = fx_send_stream(s[1], in, chunk, &sent);
-		_exit(r == 0 && sent == len ? 0 : 1);
+		int r = fx_send_stream(s[1], in, &tx);
+		_exit(r == 0 && tx.bytes == len ? 0 : 1);
 	}
 	close(s[1]);
-	CHECK(fx_recv_stream(s[0], out, chunk, &received) == 0);
-	CHECK(received == len);
+	CHECK(fx_recv_stream(s[0], out, &rx) == 0);
+	CHECK(rx.bytes == len);
+	/* The progress callback ran at least once a chunk, and saw the total. */
+	CHECK(calls >= len / chunk && (len == 0 || last_count == len));
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	CHECK(lseek(out, 0, SEEK_SET) == 0);
 	CHECK(fx_read_full(out, got, len + 1) == (ssize_t)len);
@@ -372,6 +383,27 @@ static int out_commit_replaces_target_and_leaves_no_temp(void)
 	return 0;
 }
 
+static int out_commit_new_refuses_existing_file(void)
+{
+	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300], buf[16];
+	struct fx_outfile out;
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/receive.dat", dir);
+	CHECK(fx_out_open(&out, path, 0644) == 0);
+	CHECK(fx_write_full(out.fd, "one", 3) == 3);
+	CHECK(fx_out_commit_new(&out) == 0);
+	CHECK(fx_out_open(&out, path, 0644) == 0);
+	CHECK(fx_write_full(out.fd, "two", 3) == 3);
+	CHECK(fx_out_commit_new(&out) == -1 && errno == EEXIST);
+	CHECK(count_entries(dir) == 1);
+	int fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && fx_read_full(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "one", 3));
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
 static int out_abort_keeps_old_file_and_removes_temp(void)
 {
 	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300], buf[16];
@@ -427,6 +459,7 @@ static const struct {
 	T(stream_moves_every_byte_in_30_byte_chunks),
 	T(stream_moves_empty_file),
 	T(out_commit_replaces_target_and_leaves_no_temp),
+	T(out_commit_new_refuses_existing_file),
 	T(out_abort_keeps_old_file_and_removes_temp),
 	T(out_open_fails_cleanly_in_missing_directory),
 };

@@ -100,7 +100,19 @@ static int fsync_dir(const char *path)
 	return r;
 }
 
-int fx_out_commit(struct fx_outfile *out)
+/* rename(2) the temporary file over the target, or with no_clobber link(2)
+ * it to the target name (which fails if that exists) and drop the temporary. */
+static int put_in_place(const struct fx_outfile *out, int no_clobber)
+{
+	if (!no_clobber)
+		return rename(out->tmp, out->path);
+	if (link(out->tmp, out->path) < 0)
+		return -1;
+	unlink(out->tmp);
+	return 0;
+}
+
+static int commit(struct fx_outfile *out, int no_clobber)
 {
 	int fd = out->fd;
 
@@ -123,7 +135,7 @@ int fx_out_commit(struct fx_outfile *out)
 		goto fail;
 	}
 	fd = -1;
-	if (rename(out->tmp, out->path) < 0)
+	if (put_in_place(out, no_clobber) < 0)
 		goto fail;
 	free(out->tmp);
 	out->tmp = NULL;
@@ -140,6 +152,16 @@ fail:
 	out->fd = fd;
 	fx_out_abort(out);
 	return -1;
+}
+
+int fx_out_commit(struct fx_outfile *out)
+{
+	return commit(out, 0);
+}
+
+int fx_out_commit_new(struct fx_outfile *out)
+{
+	return commit(out, 1);
 }
 
 void fx_out_abort(struct fx_outfile *out)

@@ -21,9 +21,18 @@
 #include <sys/sendfile.h>
 #endif
 
-/* The portable path: read one chunk in full, write it in full, until EOF. */
-static int copy_loop(int in, int out, size_t chunk, uint64_t *count)
+/* Count n more bytes moved, and tell the progress callback. */
+static void moved(struct fx_xfer *x, size_t n)
 {
+	x->bytes += n;
+	if (x->progress != NULL)
+		x->progress(x->arg, x->bytes);
+}
+
+/* The portable path: read one chunk in full, write it in full, until EOF. */
+static int copy_loop(int in, int out, struct fx_xfer *x)
+{
+	size_t chunk = x->chunk;
 	char *buf = malloc(chunk);
 	ssize_t n;
 
@@ -32,7 +41,7 @@ static int copy_loop(int in, int out, size_t chunk, uint64_t *count)
 	while ((n = fx_read_full(in, buf, chunk)) > 0) {
 		if (fx_write_full(out, buf, (size_t)n) < 0)
 			break;
-		*count += (uint64_t)n;
+		moved(x, (size_t)n);
 		if ((size_t)n < chunk) {
 			n = 0;  /* EOF came inside this chunk */
 			break;
@@ -61,25 +70,25 @@ static int unsupported(int e)
  * sendfile(2) from the file's current offset until EOF.  Returns 0 at EOF,
  * -1 on error, 1 when sendfile cannot be used here (nothing sent yet).
  */
-static int send_file_fast(int sock, int fd, size_t chunk, uint64_t *sent)
+static int send_file_fast(int sock, int fd, struct fx_xfer *x)
 {
 	for (;;) {
-		ssize_t n = sendfile(sock, fd, NULL, chunk);
+		ssize_t n = sendfile(sock, fd, NULL, x->chunk);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (*sent == 0 && unsupported(errno))
+			if (x->bytes == 0 && unsupported(errno))
 				return 1;
 			return fx_timed_out();
 		}
 		if (n == 0)
 			return 0;
-		*sent += (uint64_t)n;
+		moved(x, (size_t)n);
 	}
 }
 
 /* Move n bytes waiting in the pipe p to fd. */
-static int drain_pipe(int p, int fd, size_t n, uint64_t *count)
+static int drain_pipe(int p, int fd, size_t n, struct fx_xfer *x)
 {
 	while (n > 0) {
 		ssize_t m = splice(p, NULL, fd, NULL, n, SPLICE_F_MOVE);
@@ -93,7 +102,7 @@ static int drain_pipe(int p, int fd, size_t n, uint64_t *count)
 			return -1;
 		}
 		n -= (size_t)m;
-		*count += (uint64_t)m;
+		moved(x, (size_t)m);
 	}
 	return 0;
 }
@@ -103,8 +112,9 @@ static int drain_pipe(int p, int fd, size_t n, uint64_t *count)
  * -1 on error, 1 when fd does not take splice: then what was already in the
  * pipe has been written to fd the portable way, and the caller goes on so.
  */
-static int recv_file_fast(int sock, int fd, size_t chunk, uint64_t *received)
+static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 {
+	size_t chunk = x->chunk;
 	int p[2], r = -1;
 
 	if (pipe(p) < 0)
@@ -125,12 +135,12 @@ static int recv_file_fast(int sock, int fd, size_t chunk, uint64_t *received)
 			r = 0;
 			break;
 		}
-		if (drain_pipe(p[0], fd, (size_t)n, received) == 0)
+		if (drain_pipe(p[0], fd, (size_t)n, x) == 0)
 			continue;
-		if (*received == 0 && unsupported(errno)) {
+		if (x->bytes == 0 && unsupported(errno)) {
 			close(p[1]);
 			p[1] = -1;
-			r = copy_loop(p[0], fd, chunk, received) == 0 ? 1 : -1;
+			r = copy_loop(p[0], fd, x) == 0 ? 1 : -1;
 		}
 		break;
 	}
@@ -143,28 +153,28 @@ static int recv_file_fast(int sock, int fd, size_t chunk, uint64_t *received)
 }
 #endif /* FX_FASTPATH */
 
-int fx_send_stream(int sock, int fd, size_t chunk, uint64_t *sent)
+int fx_send_stream(int sock, int fd, struct fx_xfer *x)
 {
-	*sent = 0;
+	x->bytes = 0;
 #ifdef FX_FASTPATH
 	if (is_regular(fd)) {
-		int r = send_file_fast(sock, fd, chunk, sent);
+		int r = send_file_fast(sock, fd, x);
 		if (r <= 0)
 			return r;
 	}
 #endif
-	return copy_loop(fd, sock, chunk, sent);
+	return copy_loop(fd, sock, x);
 }
 
-int fx_recv_stream(int sock, int fd, size_t chunk, uint64_t *received)
+int fx_recv_stream(int sock, int fd, struct fx_xfer *x)
 {
-	*received = 0;
+	x->bytes = 0;
 #ifdef FX_FASTPATH
 	if (is_regular(fd)) {
-		int r = recv_file_fast(sock, fd, chunk, received);
+		int r = recv_file_fast(sock, fd, x);
 		if (r <= 0)
 			return r;
 	}
 #endif
-	return copy_loop(sock, fd, chunk, received);
+	return copy_loop(sock, fd, x);
 }
