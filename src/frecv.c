@@ -198,6 +198,9 @@ static int connect_to(const struct opts *o, int *sock)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= (time_t)o->retry)
 			break;
+		if (o->verbose)
+			fprintf(stderr, "frecv: %s port %s: %s, retrying\n", o->host, o->port,
+			        strerror(errno));
 		nanosleep(&pause, NULL);
 		if (pause.tv_nsec < 500000000)
 			pause.tv_nsec *= 2;

@@ -180,7 +180,8 @@ void tool_meter_update(void *meter, uint64_t bytes)
 	if (!m->on)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (seconds_between(&m->last, &now) < 0.1)
+	/* The first chunk draws at once, later ones at most ten times a second. */
+	if (m->width > 0 && seconds_between(&m->last, &now) < 0.1)
 		return;
 	m->last = now;
 	draw(m, seconds_between(&m->start, &now));

@@ -225,6 +225,184 @@ refused_connection_keeps_old_receive_dat() {
 	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
 }
 
+# ---- the command line: pipes, options, meter, pages, install -------------------
+
+stdin_pipe_to_stdout_pipe_byte_exact() {
+	random_file "$T/f" 3000000
+	mkfifo "$T/in"
+	cat "$T/f" >"$T/in" &
+	start_server fsend "$FSEND" 0 - <"$T/in"
+	(cd "$T/recv" && timeout "$TO" "$FRECV" -o - 127.0.0.1 "$PORT" 2>"$T/frecv.err" | cat >"$T/out")
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	same_file "$T/f" "$T/out"
+	expect_output "$T/frecv.err" "received file data"
+	expect_empty_dir "$T/recv"
+}
+
+stdin_regular_file_is_sent_from_its_offset() {
+	printf 'skip me\n' >"$T/f"
+	random_file "$T/rest" 200000
+	cat "$T/rest" >>"$T/f"
+	# The shell reads the first line, then fsend inherits the offset after it.
+	start_server fsend sh -c 'read -r _ && exec "$0" 0 -' "$FSEND" <"$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	same_file "$T/rest" "$T/recv/receive.dat"
+}
+
+tar_directory_through_fsend_and_frecv() {
+	mkdir -p "$T/src/a/b" "$T/dst"
+	random_file "$T/src/a/b/data" 500000
+	echo hello >"$T/src/a/note"
+	mkfifo "$T/in"
+	(cd "$T/src" && tar cf - a >"$T/in") &
+	start_server fsend "$FSEND" 0 - <"$T/in"
+	(cd "$T/dst" && timeout "$TO" "$FRECV" -q -o - 127.0.0.1 "$PORT" | tar xf -)
+	expect_status "frecv | tar" 0 $?
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	same_file "$T/src/a/b/data" "$T/dst/a/b/data"
+	same_file "$T/src/a/note" "$T/dst/a/note"
+}
+
+keep_mode_refuses_stdin() { bad fsend 64 -k 0 -; }
+count_mode_refuses_stdin() { bad fsend 64 -n 2 0 -; }
+
+retry_connects_to_server_started_later() {
+	random_file "$T/f" 100000
+	start_server peer "$PEER" refuse # holds a free port that nobody listens on
+	port=$PORT
+	start_bg frecv 5 sh -c 'cd "$1/recv" && exec "$2" -v --retry 30 127.0.0.1 "$3"' \
+		sh "$T" "$FRECV" "$port"
+	next_line frecv
+	case $LINE in *"port $port: Connection refused, retrying") ;; *) fail "frecv: $LINE" ;; esac
+	drain frecv
+	# Only now, with frecv already trying, does the server start.
+	kill "$peer_pid"
+	wait_server peer
+	start_server fsend "$FSEND" -b 127.0.0.1 "$port" "$T/f"
+	wait_server frecv
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+}
+
+no_clobber_keeps_existing_file() {
+	echo precious >"$T/recv/receive.dat"
+	random_file "$T/f" 100000
+	start_server fsend "$FSEND" 0 "$T/f"
+	run_frecv -n 127.0.0.1 "$PORT"
+	expect_status frecv 73 "$RC"
+	grep -q '^frecv: receive.dat: File exists$' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	wait_server fsend
+	expect_status fsend 76 "$RC"
+	expect_output "$T/recv/receive.dat" precious
+	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
+}
+
+no_clobber_writes_a_new_file() {
+	random_file "$T/f" 100000
+	roundtrip "$T/f" 127.0.0.1 "" "--no-clobber"
+}
+
+quiet_prints_only_the_listening_line_for_port_0() {
+	random_file "$T/f" 1000
+	start_server fsend "$FSEND" -q 0 "$T/f"
+	run_frecv -q 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	[ ! -s "$T/frecv.out" ] && [ ! -s "$T/frecv.err" ] && [ ! -s "$T/fsend.out" ] ||
+		fail "output with -q"
+	[ "$(wc -l <"$T/fsend.err")" -eq 1 ] || fail "fsend stderr: $(cat "$T/fsend.err")"
+	same_file "$T/f" "$T/recv/receive.dat"
+}
+
+verbose_prints_a_summary_per_transfer() {
+	random_file "$T/f" 123457
+	start_server fsend "$FSEND" -v 0 "$T/f"
+	run_frecv -v 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	grep -q "^frecv: 123457 bytes in [0-9.]* s ([0-9.]* MB/s) from 127.0.0.1 port $PORT\$" \
+		"$T/frecv.err" || fail "frecv: $(cat "$T/frecv.err")"
+	grep -q "^fsend: .*127\.0\.0\.1.*: 123457 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged\$" \
+		"$T/fsend.err" || fail "fsend: $(cat "$T/fsend.err")"
+}
+
+progress_meter_drawn_on_a_terminal_and_cleared() {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	random_file "$T/f" 5000000
+	start_server fsend "$FSEND" -c 64K 0 "$T/f"
+	# script(1) gives frecv a pseudo-terminal as its stderr.
+	(cd "$T/recv" && timeout "$TO" script -qec "$FRECV -c 64K 127.0.0.1 $PORT" /dev/null) >"$T/tty"
+	expect_status "frecv under script" 0 $?
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	grep -q "frecv: [0-9.]* [KM]*i*B  [0-9.]* [KMG]*i*B/s" "$T/tty" || fail "no meter: $(od -c "$T/tty" | head)"
+	# Cleared: the line ends in spaces and a carriage return before the message.
+	tr '\r' '\n' <"$T/tty" | grep -q '^ *$' || fail "meter not cleared"
+	grep -q 'received file data' "$T/tty" || fail "no message"
+	same_file "$T/f" "$T/recv/receive.dat"
+}
+
+progress_meter_absent_without_terminal_unless_asked() {
+	random_file "$T/f" 3000000
+	start_server fsend "$FSEND" 0 "$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	wait_server fsend
+	! grep -q "$(printf '\r')" "$T/frecv.err" "$T/fsend.err" || fail "meter without a terminal"
+	start_server fsend2 "$FSEND" --progress 0 "$T/f"
+	run_frecv --progress 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend2
+	grep -q "$(printf '\r')frecv: .*/s" "$T/frecv.err" || fail "no meter with --progress"
+	grep -q "$(printf '\r')fsend: .*%.*left" "$T/fsend2.err" || fail "no sender meter: $(cat -v "$T/fsend2.err")"
+}
+
+version_prints_one_line() {
+	for p in fsend frecv; do
+		eval "_bin=\$$(echo $p | tr a-z A-Z)"
+		timeout "$TO" "$_bin" --version >"$T/out" 2>"$T/err"
+		expect_status "$p --version" 0 $?
+		expect_output "$T/out" "$p 1.0.0"
+		[ ! -s "$T/err" ] || fail "stderr not empty"
+	done
+}
+
+usage_error_prints_synopsis_on_stderr() {
+	bad frecv 64 --bogus 127.0.0.1 1
+	grep -q '^usage: frecv ' "$T/err" || fail "$(cat "$T/err")"
+}
+
+manual_pages_lint_clean() {
+	man=$(dirname "$0")/../man
+	if command -v mandoc >/dev/null; then
+		mandoc -Tlint -Wwarning "$man/fsend.1" "$man/frecv.1" || fail "mandoc -Tlint"
+	elif command -v groff >/dev/null; then
+		out=$(groff -mdoc -ww -z "$man/fsend.1" "$man/frecv.1" 2>&1)
+		[ -z "$out" ] || fail "groff: $out"
+	else
+		skip "neither mandoc nor groff is installed"
+	fi
+}
+
+install_puts_files_in_place() {
+	: "${FX_BUILD_DIR:?}"
+	cmake --install "$FX_BUILD_DIR" --prefix "$T/inst" >/dev/null || fail "cmake --install"
+	for f in bin/fsend bin/frecv share/man/man1/fsend.1 share/man/man1/frecv.1 \
+		include/fxfer.h; do
+		[ -f "$T/inst/$f" ] || fail "missing $f"
+	done
+	ls "$T"/inst/lib*/libfxfer.a >/dev/null 2>&1 || fail "missing libfxfer.a"
+	"$T/inst/bin/fsend" --version >/dev/null || fail "installed fsend does not run"
+}
+
 help_prints_usage_and_exits_0() {
 	for p in "$FSEND" "$FRECV"; do
 		timeout "$TO" "$p" --help >"$T/out" 2>"$T/err"
