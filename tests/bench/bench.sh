@@ -35,7 +35,7 @@ B1=$(abs "$1")
 B2=${2:+$(abs "$2")}
 
 # Tools to compare: a name, then how to start its server and client.
-tools="fx"
+tools="fx fxp"
 [ -n "$B2" ] && tools="$tools fx2"
 command -v nc >/dev/null && nc -h 2>&1 | grep -q OpenBSD && tools="$tools nc"
 command -v socat >/dev/null && tools="$tools socat"
@@ -43,6 +43,7 @@ command -v socat >/dev/null && tools="$tools socat"
 label() {
 	case $1 in
 	fx) echo "fsend/frecv" ;;
+	fxp) echo "fsend/frecv --progress" ;;
 	fx2) echo "fsend/frecv ($(basename "$B2"))" ;;
 	nc) echo "nc (OpenBSD)" ;;
 	socat) echo "socat -u" ;;
@@ -55,6 +56,7 @@ TF='%U %S %M'
 start_server() {
 	case $1 in
 	fx) $TIME -o "$W/srv.t" -f "$TF" "$B1/fsend" $chunk -b 127.0.0.1 0 "$2" </dev/null ;;
+	fxp) $TIME -o "$W/srv.t" -f "$TF" "$B1/fsend" --progress $chunk -b 127.0.0.1 0 "$2" </dev/null ;;
 	fx2) $TIME -o "$W/srv.t" -f "$TF" "$B2/fsend" $chunk -b 127.0.0.1 0 "$2" </dev/null ;;
 	nc) $TIME -o "$W/srv.t" -f "$TF" nc -l -N -v 127.0.0.1 0 <"$2" ;;
 	socat) $TIME -o "$W/srv.t" -f "$TF" socat -d -d -u "OPEN:$2" TCP-LISTEN:0,bind=127.0.0.1 </dev/null ;;
@@ -66,6 +68,7 @@ start_server() {
 run_client() {
 	case $1 in
 	fx) $TIME -o "$W/cli.t" -f "$TF" "$B1/frecv" $chunk -o "$3" 127.0.0.1 "$2" >/dev/null ;;
+	fxp) $TIME -o "$W/cli.t" -f "$TF" "$B1/frecv" --progress $chunk -o "$3" 127.0.0.1 "$2" >/dev/null ;;
 	fx2) $TIME -o "$W/cli.t" -f "$TF" "$B2/frecv" $chunk -o "$3" 127.0.0.1 "$2" >/dev/null ;;
 	nc) $TIME -o "$W/cli.t" -f "$TF" nc -d 127.0.0.1 "$2" >"$3" ;;
 	socat) $TIME -o "$W/cli.t" -f "$TF" socat -u "TCP:127.0.0.1:$2" "CREATE:$3" >/dev/null ;;
