@@ -81,6 +81,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	opterr = 0; /* the messages are ours: "prog: thing: reason" */
 	o->output = "receive.dat";
+	o->host = o->port = "";
 	o->chunk = FX_CHUNK_DEFAULT;
 	o->timeout = 60;
 	o->retry = 0;
@@ -160,7 +161,7 @@ static int open_output(const char *path, struct fx_outfile *out)
 		return tool_fail(EX_CANTCREAT, path, strerror(e));
 	}
 	if (out->tmp != NULL && strlen(out->tmp) < sizeof(tmp_path))
-		strcpy(tmp_path, out->tmp);
+		memcpy(tmp_path, out->tmp, strlen(out->tmp) + 1);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return EX_OK;
 }
@@ -221,7 +222,7 @@ static int connect_to(const struct opts *o, int *sock)
 int main(int argc, char **argv)
 {
 	struct opts o;
-	struct fx_outfile out;
+	struct fx_outfile out = { -1, NULL, NULL };
 	struct sigaction sa;
 	struct tool_meter m;
 	struct fx_xfer x;
@@ -229,6 +230,7 @@ int main(int argc, char **argv)
 	int status, sock;
 
 	tool_init("frecv", SYNOPSIS);
+	memset(&o, 0, sizeof(o));
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
 	/* When standard output carries the file, every message goes to stderr. */

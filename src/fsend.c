@@ -117,6 +117,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	opterr = 0; /* the messages are ours: "prog: thing: reason" */
 	o->bind = NULL;
+	o->port = o->file = "";
 	o->chunk = FX_CHUNK_DEFAULT;
 	o->timeout = 60;
 	o->count = 1;
@@ -410,8 +411,11 @@ static int serve_clients(int lfd, int fd, off_t size, const struct opts *o)
 	unsigned long started = 0;
 
 	if (k.pid == NULL || pipe(wake) < 0 || fcntl(wake[0], F_SETFL, O_NONBLOCK) < 0 ||
-	    fcntl(wake[1], F_SETFL, O_NONBLOCK) < 0 || fcntl(lfd, F_SETFL, O_NONBLOCK) < 0)
-		return tool_fail(EX_OSERR, "setup", strerror(errno));
+	    fcntl(wake[1], F_SETFL, O_NONBLOCK) < 0 || fcntl(lfd, F_SETFL, O_NONBLOCK) < 0) {
+		int e = errno;
+		free(k.pid);
+		return tool_fail(EX_OSERR, "setup", strerror(e));
+	}
 	catch_signals(on_listener_signal);
 	for (;;) {
 		reap(&k, o->jobs, 0);
@@ -419,8 +423,10 @@ static int serve_clients(int lfd, int fd, off_t size, const struct opts *o)
 			break;
 		struct pollfd p[2] = { { wake[0], POLLIN, 0 }, { lfd, POLLIN, 0 } };
 		/* At the cap, leave new clients in the listen backlog. */
-		if (poll(p, k.active < o->jobs ? 2 : 1, -1) < 0 && errno != EINTR)
-			return tool_fail(EX_OSERR, "poll", strerror(errno));
+		if (poll(p, k.active < o->jobs ? 2 : 1, -1) < 0 && errno != EINTR) {
+			k.worst = tool_fail(EX_OSERR, "poll", strerror(errno));
+			break;
+		}
 		char drain[64];
 		while (read(wake[0], drain, sizeof(drain)) > 0)
 			;
@@ -471,6 +477,7 @@ int main(int argc, char **argv)
 	off_t size = 0;
 
 	tool_init("fsend", SYNOPSIS);
+	memset(&o, 0, sizeof(o));
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
 	/* Check the file before touching the network: a typo fails at once. */

@@ -161,7 +161,7 @@ static int escape_never_splits_an_escape(void)
 
 /* ---- full reads and writes ---------------------------------------------- */
 
-#define BIG (4u * 1024 * 1024)
+#define BIG ((size_t)4 * 1024 * 1024)
 
 /* A child that reads p[0] in small pieces and checks the pattern. */
 static pid_t slow_checking_reader(const int p[2], size_t expect, unsigned seed)

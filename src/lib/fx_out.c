@@ -52,13 +52,11 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
 	}
 	out->path = strdup(path);
 	/* ".NAME.XXXXXX" in the target's directory, so rename(2) is atomic. */
-	out->tmp = malloc(dirlen + strlen(base) + sizeof(".") + sizeof(".XXXXXX"));
+	size_t len = dirlen + strlen(base) + sizeof(".") + sizeof(".XXXXXX");
+	out->tmp = malloc(len);
 	if (out->path == NULL || out->tmp == NULL)
 		goto fail;
-	memcpy(out->tmp, path, dirlen);
-	strcpy(out->tmp + dirlen, ".");
-	strcat(out->tmp, base);
-	strcat(out->tmp, ".XXXXXX");
+	snprintf(out->tmp, len, "%.*s.%s.XXXXXX", (int)dirlen, path, base);
 	if ((out->fd = mkstemp(out->tmp)) < 0)
 		goto fail;
 	/* mkstemp makes 0600; the result should look like any new file. */

@@ -54,7 +54,7 @@ int fx_parse_size(const char *s, size_t min, size_t max, size_t *size)
 	if (*end == 'k' || *end == 'K')
 		mult = 1024;
 	else if (*end == 'm' || *end == 'M')
-		mult = 1024 * 1024;
+		mult = 1024ULL * 1024;
 	if (mult != 1)
 		end++;
 	if (*end != '\0') {
@@ -71,25 +71,18 @@ int fx_parse_size(const char *s, size_t min, size_t max, size_t *size)
 
 int fx_ack_ok(const char *buf, size_t len)
 {
-	size_t n = strlen(FX_ACK);
+	size_t i = strlen(FX_ACK);
 
-	if (len < n || memcmp(buf, FX_ACK, n) != 0)
+	if (len < i || memcmp(buf, FX_ACK, i) != 0)
 		return 0;
-	buf += n;
-	len -= n;
-	/* What may follow: the textbook NUL, a newline from a human or nc. */
-	if (len > 0 && buf[0] == '\r' && len > 1 && buf[1] == '\n') {
-		buf += 2;
-		len -= 2;
-	} else if (len > 0 && buf[0] == '\n') {
-		buf++;
-		len--;
-	}
-	if (len > 0 && buf[0] == '\0') {
-		buf++;
-		len--;
-	}
-	return len == 0;
+	/* What may follow: a newline from a human or nc, then the textbook NUL. */
+	if (i + 1 < len && buf[i] == '\r' && buf[i + 1] == '\n')
+		i += 2;
+	else if (i < len && buf[i] == '\n')
+		i++;
+	if (i < len && buf[i] == '\0')
+		i++;
+	return i == len;
 }
 
 size_t fx_escape(char *dst, size_t size, const void *src, size_t len)

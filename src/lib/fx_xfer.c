@@ -5,7 +5,7 @@
  */
 #if defined(__linux__) && !defined(FX_PORTABLE)
 #define FX_FASTPATH 1
-#define _GNU_SOURCE /* splice(2), F_SETPIPE_SZ */
+#define _GNU_SOURCE /* splice(2), F_SETPIPE_SZ */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
 #endif
 
 #include "fxfer.h"
