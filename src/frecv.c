@@ -53,53 +53,39 @@ struct opts {
 	const char *host;
 	const char *port;
 	const char *output;
-	size_t chunk;
-	unsigned long timeout;
 	unsigned long retry;
 	int no_clobber;
-	int quiet;
-	int verbose;
-	int progress;
+	struct tool_opts c;
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "chunk", required_argument, NULL, 'c' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 't' },
 		{ "no-clobber", no_argument, NULL, 'n' },
 		{ "retry", required_argument, NULL, 'R' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, r;
 
 	opterr = 0; /* the messages are ours: "prog: thing: reason" */
 	o->output = "receive.dat";
 	o->host = o->port = "";
-	o->chunk = FX_CHUNK_DEFAULT;
-	o->timeout = 60;
 	o->retry = 0;
-	o->no_clobber = o->quiet = o->verbose = o->progress = 0;
-	while ((c = getopt_long(argc, argv, ":c:no:qt:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (tool_chunk(optarg, &o->chunk) < 0)
+	o->no_clobber = 0;
+	tool_opts_init(&o->c);
+	while ((c = getopt_long(argc, argv, ":no:" TOOL_SHORTOPTS, longopts, NULL)) != -1) {
+		if ((r = tool_common_option(c, optarg, &o->c, usage)) != 0) {
+			if (r < 0)
 				return EX_USAGE;
-			break;
+			continue;
+		}
+		switch (c) {
 		case 'o':
 			if (*optarg == '\0')
 				return tool_usage_error("output path", "empty");
 			o->output = optarg;
-			break;
-		case 't':
-			if (tool_number("timeout", optarg, 0, 86400, &o->timeout) < 0)
-				return EX_USAGE;
 			break;
 		case 'R':
 			if (tool_number("retry", optarg, 0, 86400, &o->retry) < 0)
@@ -108,21 +94,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'n':
 			o->no_clobber = 1;
 			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case 'P':
-			o->progress = 1;
-			break;
-		case 'h':
-			usage();
-			exit(EX_OK);
-		case 'V':
-			tool_version();
-			exit(EX_OK);
 		default:
 			return tool_option_error(c, optopt, argv[optind - 1]);
 		}
@@ -193,13 +164,13 @@ static int connect_to(const struct opts *o, int *sock)
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		*sock = fx_tcp_connect(o->host, o->port, (unsigned)o->timeout, &gai);
+		*sock = fx_tcp_connect(o->host, o->port, (unsigned)o->c.timeout, &gai);
 		if (*sock >= 0 || gai != 0 || tool_net_status(errno) != EX_UNAVAILABLE)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= (time_t)o->retry)
 			break;
-		if (o->verbose)
+		if (o->c.verbose)
 			fprintf(stderr, "frecv: %s port %s: %s, retrying\n", o->host, o->port,
 			        strerror(errno));
 		nanosleep(&pause, NULL);
@@ -208,7 +179,7 @@ static int connect_to(const struct opts *o, int *sock)
 		else
 			pause = (struct timespec){ 1, 0 };
 	}
-	if (*sock >= 0 && fx_set_timeout(*sock, (unsigned)o->timeout) == 0)
+	if (*sock >= 0 && fx_set_timeout(*sock, (unsigned)o->c.timeout) == 0)
 		return EX_OK;
 	if (gai != 0)
 		return tool_fail(EX_NOHOST, o->host, gai_strerror(gai));
@@ -251,8 +222,8 @@ int main(int argc, char **argv)
 		return status;
 	}
 	snprintf(thing, sizeof(thing), "%s port %s", o.host, o.port);
-	tool_meter_start(&m, !o.quiet && (o.progress || isatty(STDERR_FILENO)), 0);
-	x = (struct fx_xfer){ o.chunk, 0, tool_meter_update, &m };
+	tool_meter_start(&m, !o.c.quiet && (o.c.progress || isatty(STDERR_FILENO)), 0);
+	x = (struct fx_xfer){ o.c.chunk, 0, tool_meter_update, &m };
 	if (fx_recv_stream(sock, out.fd, &x) < 0) {
 		int e = errno;
 		tool_meter_end(&m);
@@ -274,11 +245,11 @@ int main(int argc, char **argv)
 		return tool_fail(EX_IOERR, "sending acknowledgement", strerror(e));
 	}
 	close(sock);
-	if (o.verbose) {
+	if (o.c.verbose) {
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
 		fprintf(stderr, "frecv: %s from %s\n", sum, thing);
 	}
-	if (!o.quiet)
+	if (!o.c.quiet)
 		fprintf(msg, "received file data\n");
 	return EX_OK;
 }

@@ -88,51 +88,40 @@ struct opts {
 	const char *bind;
 	const char *port;
 	const char *file;
-	size_t chunk;
-	unsigned long timeout;
 	unsigned long count;    /* clients to serve; 0: no end (-k) */
 	unsigned long jobs;
-	int quiet;
-	int verbose;
-	int progress;   /* 1: always, 0: when stderr is a terminal */
+	struct tool_opts c;
 };
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "bind", required_argument, NULL, 'b' },
-		{ "chunk", required_argument, NULL, 'c' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "keep-open", no_argument, NULL, 'k' },
 		{ "count", required_argument, NULL, 'n' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, keep = 0, counted = 0;
+	int c, r, keep = 0, counted = 0;
 
 	opterr = 0; /* the messages are ours: "prog: thing: reason" */
 	o->bind = NULL;
 	o->port = o->file = "";
-	o->chunk = FX_CHUNK_DEFAULT;
-	o->timeout = 60;
 	o->count = 1;
 	o->jobs = 16;
-	o->quiet = o->verbose = o->progress = 0;
-	while ((c = getopt_long(argc, argv, ":b:c:j:kn:t:qvh", longopts, NULL)) != -1) {
+	tool_opts_init(&o->c);
+	while ((c = getopt_long(argc, argv, ":b:j:kn:" TOOL_SHORTOPTS, longopts, NULL)) != -1) {
+		if ((r = tool_common_option(c, optarg, &o->c, usage)) != 0) {
+			if (r < 0)
+				return EX_USAGE;
+			continue;
+		}
 		switch (c) {
 		case 'b':
 			if (*optarg == '\0')
 				return tool_usage_error("bind address", "empty");
 			o->bind = optarg;
-			break;
-		case 'c':
-			if (tool_chunk(optarg, &o->chunk) < 0)
-				return EX_USAGE;
 			break;
 		case 'j':
 			if (tool_number("jobs", optarg, 1, 1024, &o->jobs) < 0)
@@ -146,25 +135,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return EX_USAGE;
 			counted = 1;
 			break;
-		case 't':
-			if (tool_number("timeout", optarg, 0, 86400, &o->timeout) < 0)
-				return EX_USAGE;
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'v':
-			o->verbose = 1;
-			break;
-		case 'P':
-			o->progress = 1;
-			break;
-		case 'h':
-			usage();
-			exit(EX_OK);
-		case 'V':
-			tool_version();
-			exit(EX_OK);
 		default:
 			return tool_option_error(c, optopt, argv[optind - 1]);
 		}
@@ -246,7 +216,7 @@ static int listen_on(const struct opts *o, int *lfd)
 	if (fx_sock_name(*lfd, name, sizeof(name)) < 0)
 		snprintf(name, sizeof(name), "port %s", o->port);
 	/* Scripts wait for this line to learn the port (port 0), even with -q. */
-	if (!o->quiet || strcmp(o->port, "0") == 0)
+	if (!o->c.quiet || strcmp(o->port, "0") == 0)
 		fprintf(stderr, "fsend: listening on %s\n", name);
 	return EX_OK;
 }
@@ -285,7 +255,7 @@ static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct o
 	ssize_t n;
 
 	conn_fd = sock;
-	if (fx_set_timeout(sock, (unsigned)o->timeout) < 0)
+	if (fx_set_timeout(sock, (unsigned)o->c.timeout) < 0)
 		return abort_transfer(r, "socket", strerror(errno));
 	if (fx_send_stream(sock, fd, x) < 0)
 		return abort_transfer(r, o->file, strerror(errno));
@@ -322,22 +292,22 @@ static void serve_child(int sock, int fd, off_t size, const struct opts *o)
 {
 	struct outcome r = { EX_OK, NULL, "" };
 	struct tool_meter m;
-	struct fx_xfer x = { o->chunk, 0, tool_meter_update, &m };
+	struct fx_xfer x = { o->c.chunk, 0, tool_meter_update, &m };
 	char peer[80], sum[96];
 	/* Several children cannot share one meter line. */
-	int meter = o->count == 1 && !o->quiet && (o->progress || isatty(STDERR_FILENO));
+	int meter = o->count == 1 && !o->c.quiet && (o->c.progress || isatty(STDERR_FILENO));
 
 	if (fx_peer_name(sock, peer, sizeof(peer)) < 0)
 		strcpy(peer, "client");
 	tool_meter_start(&m, meter, (uint64_t)size);
 	serve(sock, fd, size, &x, o, &r);
 	tool_meter_end(&m);
-	if (r.status == EX_OK && !o->quiet)
+	if (r.status == EX_OK && !o->c.quiet)
 		printf("message from client: %s\n", FX_ACK);
-	if (o->count != 1 || o->verbose) {
+	if (o->count != 1 || o->c.verbose) {
 		/* One line per connection: peer, bytes, time, outcome. */
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
-		if (r.status != EX_OK || !o->quiet)
+		if (r.status != EX_OK || !o->c.quiet)
 			fprintf(stderr, "fsend: %s: %s, %s%s%s\n", peer, sum,
 			        r.thing ? r.thing : "", r.thing ? ": " : "", r.reason);
 	} else if (r.status != EX_OK) {

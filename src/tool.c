@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *tool_name = "fxfer";
@@ -203,4 +204,39 @@ void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t by
 	secs = seconds_between(&m->start, &now);
 	snprintf(buf, len, "%" PRIu64 " bytes in %.3f s (%.1f MB/s)", bytes, secs,
 	         secs > 0 ? (double)bytes / secs / 1e6 : 0.0);
+}
+
+void tool_opts_init(struct tool_opts *t)
+{
+	t->chunk = FX_CHUNK_DEFAULT;
+	t->timeout = 60;
+	t->quiet = t->verbose = t->progress = 0;
+}
+
+int tool_common_option(int c, const char *arg, struct tool_opts *t,
+                       void (*usage)(void))
+{
+	switch (c) {
+	case 'c':
+		return tool_chunk(arg, &t->chunk) < 0 ? -1 : 1;
+	case 't':
+		return tool_number("timeout", arg, 0, 86400, &t->timeout) < 0 ? -1 : 1;
+	case 'q':
+		t->quiet = 1;
+		return 1;
+	case 'v':
+		t->verbose = 1;
+		return 1;
+	case 'P':
+		t->progress = 1;
+		return 1;
+	case 'h':
+		usage();
+		exit(EX_OK);
+	case 'V':
+		tool_version();
+		exit(EX_OK);
+	default:
+		return 0;
+	}
 }

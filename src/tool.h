@@ -37,6 +37,36 @@ int tool_number(const char *what, const char *s, unsigned long min,
 /* The exit status for a failed connect() or bind() errno. */
 int tool_net_status(int err);
 
+/* The options both programs take, and their getopt_long entries. */
+struct tool_opts {
+	size_t chunk;           /* -c */
+	unsigned long timeout;  /* -t */
+	int quiet;              /* -q */
+	int verbose;            /* -v */
+	int progress;           /* --progress */
+};
+
+#define TOOL_SHORTOPTS "c:t:qvh"
+#define TOOL_LONGOPTS                                          \
+	{ "chunk", required_argument, NULL, 'c' },             \
+	{ "timeout", required_argument, NULL, 't' },           \
+	{ "quiet", no_argument, NULL, 'q' },                   \
+	{ "verbose", no_argument, NULL, 'v' },                 \
+	{ "progress", no_argument, NULL, 'P' },                \
+	{ "help", no_argument, NULL, 'h' },                    \
+	{ "version", no_argument, NULL, 'V' }
+
+/* The defaults: 1 MiB chunks, 60 s timeout, messages on, meter on a tty. */
+void tool_opts_init(struct tool_opts *t);
+
+/*
+ * Take getopt's c if it is a common option: returns 1 if it was (-h and
+ * --version print and exit 0 here), 0 if it is the program's own, -1 after
+ * reporting a bad argument.
+ */
+int tool_common_option(int c, const char *arg, struct tool_opts *t,
+                       void (*usage)(void));
+
 /* Print "prog 1.0.0" on stdout (--version). */
 void tool_version(void);
 
