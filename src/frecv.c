@@ -171,7 +171,7 @@ static int connect_to(const struct opts *o, int *sock)
 		if (now.tv_sec - start.tv_sec >= (time_t)o->retry)
 			break;
 		if (o->c.verbose)
-			fprintf(stderr, "frecv: %s port %s: %s, retrying\n", o->host, o->port,
+			tool_say("%s port %s: %s, retrying", o->host, o->port,
 			        strerror(errno));
 		nanosleep(&pause, NULL);
 		if (pause.tv_nsec < 500000000)
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 	close(sock);
 	if (o.c.verbose) {
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
-		fprintf(stderr, "frecv: %s from %s\n", sum, thing);
+		tool_say("%s from %s", sum, thing);
 	}
 	if (!o.c.quiet)
 		fprintf(msg, "received file data\n");

@@ -1,5 +1,5 @@
 /*
- * fsend: serve one file to one TCP client, then wait for its acknowledgement.
+ * fsend: serve one file to TCP clients, each waiting for its acknowledgement.
  * Parses options, calls the library, and maps each outcome to an exit status.
  */
 #include "fxfer.h"
@@ -217,7 +217,7 @@ static int listen_on(const struct opts *o, int *lfd)
 		snprintf(name, sizeof(name), "port %s", o->port);
 	/* Scripts wait for this line to learn the port (port 0), even with -q. */
 	if (!o->c.quiet || strcmp(o->port, "0") == 0)
-		fprintf(stderr, "fsend: listening on %s\n", name);
+		tool_say("listening on %s", name);
 	return EX_OK;
 }
 
@@ -308,7 +308,7 @@ static void serve_child(int sock, int fd, off_t size, const struct opts *o)
 		/* One line per connection: peer, bytes, time, outcome. */
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
 		if (r.status != EX_OK || !o->c.quiet)
-			fprintf(stderr, "fsend: %s: %s, %s%s%s\n", peer, sum,
+			tool_say("%s: %s, %s%s%s", peer, sum,
 			        r.thing ? r.thing : "", r.thing ? ": " : "", r.reason);
 	} else if (r.status != EX_OK) {
 		tool_fail(r.status, r.thing, r.reason);

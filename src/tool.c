@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *tool_name = "fxfer";
 static const char *tool_synopsis = "";
@@ -21,12 +23,31 @@ void tool_init(const char *name, const char *synopsis)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+void tool_say(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n = snprintf(line, sizeof(line), "%s: ", tool_name);
+
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(line))
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	/* Cut at the buffer, but always end the line. */
+	n = (int)strlen(line);
+	if ((size_t)n == sizeof(line) - 1)
+		n--;
+	line[n++] = '\n';
+	fflush(stderr);
+	(void)fx_write_full(STDERR_FILENO, line, (size_t)n);
+}
+
 int tool_fail(int status, const char *thing, const char *reason)
 {
 	if (thing != NULL)
-		fprintf(stderr, "%s: %s: %s\n", tool_name, thing, reason);
+		tool_say("%s: %s", thing, reason);
 	else
-		fprintf(stderr, "%s: %s\n", tool_name, reason);
+		tool_say("%s", reason);
 	return status;
 }
 

@@ -13,6 +13,16 @@
 /* Set the program name and synopsis for messages; ignore SIGPIPE. */
 void tool_init(const char *name, const char *synopsis);
 
+/*
+ * "prog: " and the printf-style text, as one line on stderr in a single
+ * write(2), so lines from processes sharing stderr never interleave.
+ */
+void tool_say(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+
 /* "prog: thing: reason" on stderr; returns status so mains can return it. */
 int tool_fail(int status, const char *thing, const char *reason);
 
