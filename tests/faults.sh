@@ -193,6 +193,26 @@ keep_mode_serves_on_and_stops_cleanly_on_sigterm() {
 	expect_status "frecv after fsend stopped" 69 "$RC"
 }
 
+keep_mode_leaks_no_descriptors() {
+	[ -d /proc/self/fd ] || skip "no /proc to count descriptors with"
+	random_file "$T/f" 10000
+	start_server fsend "$FSEND" -k 0 "$T/f"
+	pid=$(pgrep -P "$fsend_pid" | head -n 1) # fsend itself, under timeout(1)
+	[ -n "$pid" ] || fail "no fsend process"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	before=$(ls "/proc/$pid/fd" | wc -l)
+	for i in $(seq 10); do
+		run_frecv 127.0.0.1 "$PORT"
+		expect_status "frecv $i" 0 "$RC"
+	done
+	after=$(ls "/proc/$pid/fd" | wc -l)
+	[ "$after" -eq "$before" ] || fail "descriptors: $before after one client, $after after eleven"
+	kill -TERM "$fsend_pid"
+	wait_server fsend
+	expect_status fsend 143 "$RC"
+}
+
 count_mode_exit_status_reports_a_failed_transfer() {
 	random_file "$T/f" 1000
 	start_server fsend "$FSEND" -n 2 0 "$T/f"
