@@ -358,25 +358,47 @@ static int count_entries(const char *dir)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Does the file at path hold exactly text? */
+static int file_holds(const char *path, const char *text)
+{
+	char buf[64];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : fx_read_full(fd, buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(text) && memcmp(buf, text, (size_t)n) == 0;
+}
+
+/* A fresh directory in dir (a mkdtemp template) with path = dir/receive.dat
+ * holding old, or no file when old is NULL. */
+static int scratch(char *dir, char *path, size_t len, const char *old)
+{
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, len, "%s/receive.dat", dir);
+	if (old == NULL)
+		return 0;
+	f = fopen(path, "w");
+	if (f == NULL || fputs(old, f) < 0 || fclose(f) != 0)
+		return -1;
+	return 0;
+}
+
 static int out_commit_replaces_target_and_leaves_no_temp(void)
 {
-	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300], buf[16];
+	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300];
 	struct fx_outfile out;
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof(path), "%s/receive.dat", dir);
-	FILE *f = fopen(path, "w");
-	CHECK(f && fputs("old", f) >= 0 && fclose(f) == 0);
+	CHECK(scratch(dir, path, sizeof(path), "old") == 0);
 	CHECK(fx_out_open(&out, path, 0644) == 0);
 	CHECK(count_entries(dir) == 2);
 	CHECK(fx_write_full(out.fd, "new", 3) == 3);
 	/* Until the commit the old file is intact. */
-	int fd = open(path, O_RDONLY);
-	CHECK(fd >= 0 && fx_read_full(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "old", 3));
-	close(fd);
+	CHECK(file_holds(path, "old"));
 	CHECK(fx_out_commit(&out) == 0);
-	fd = open(path, O_RDONLY);
-	CHECK(fd >= 0 && fx_read_full(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "new", 3));
-	close(fd);
+	CHECK(file_holds(path, "new"));
 	CHECK(count_entries(dir) == 1);
 	unlink(path);
 	rmdir(dir);
@@ -385,10 +407,9 @@ static int out_commit_replaces_target_and_leaves_no_temp(void)
 
 static int out_commit_new_refuses_existing_file(void)
 {
-	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300], buf[16];
+	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300];
 	struct fx_outfile out;
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof(path), "%s/receive.dat", dir);
+	CHECK(scratch(dir, path, sizeof(path), NULL) == 0);
 	CHECK(fx_out_open(&out, path, 0644) == 0);
 	CHECK(fx_write_full(out.fd, "one", 3) == 3);
 	CHECK(fx_out_commit_new(&out) == 0);
@@ -396,9 +417,7 @@ static int out_commit_new_refuses_existing_file(void)
 	CHECK(fx_write_full(out.fd, "two", 3) == 3);
 	CHECK(fx_out_commit_new(&out) == -1 && errno == EEXIST);
 	CHECK(count_entries(dir) == 1);
-	int fd = open(path, O_RDONLY);
-	CHECK(fd >= 0 && fx_read_full(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "one", 3));
-	close(fd);
+	CHECK(file_holds(path, "one"));
 	unlink(path);
 	rmdir(dir);
 	return 0;
@@ -406,21 +425,16 @@ static int out_commit_new_refuses_existing_file(void)
 
 static int out_abort_keeps_old_file_and_removes_temp(void)
 {
-	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300], buf[16];
+	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300];
 	struct fx_outfile out;
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(path, sizeof(path), "%s/receive.dat", dir);
-	FILE *f = fopen(path, "w");
-	CHECK(f && fputs("old", f) >= 0 && fclose(f) == 0);
+	CHECK(scratch(dir, path, sizeof(path), "old") == 0);
 	CHECK(fx_out_open(&out, path, 0644) == 0);
 	CHECK(fx_write_full(out.fd, "partial", 7) == 7);
 	errno = 1234;
 	fx_out_abort(&out);
 	CHECK(errno == 1234);
 	CHECK(count_entries(dir) == 1);
-	int fd = open(path, O_RDONLY);
-	CHECK(fd >= 0 && fx_read_full(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "old", 3));
-	close(fd);
+	CHECK(file_holds(path, "old"));
 	unlink(path);
 	rmdir(dir);
 	return 0;
