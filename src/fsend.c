@@ -301,6 +301,11 @@ static void serve_child(int sock, int fd, off_t size, const struct opts *o)
 		strcpy(peer, "client");
 	tool_meter_start(&m, meter, (uint64_t)size);
 	serve(sock, fd, size, &x, o, &r);
+	/* The transfer is over, one way or the other: a signal now must not
+	 * hide how it ended. */
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
 	tool_meter_end(&m);
 	if (r.status == EX_OK && !o->c.quiet)
 		printf("message from client: %s\n", FX_ACK);

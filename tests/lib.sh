@@ -189,3 +189,17 @@ stalled_client() {
 
 release_client() { echo go >&6; exec 6>&-; drain client; }
 
+# serve_logged N: run frecv N times against fsend -k, each time waiting for
+# fsend's line about that connection (its child has then finished with it).
+serve_logged() {
+	for i in $(seq "$1"); do
+		run_frecv 127.0.0.1 "$PORT"
+		expect_status "frecv $i" 0 "$RC"
+		same_file "$T/f" "$T/recv/receive.dat"
+		next_line fsend
+		case $LINE in
+		*": $(wc -c <"$T/f") bytes in "*" s ("*" MB/s), acknowledged") ;;
+		*) fail "log: $LINE" ;;
+		esac
+	done
+}
