@@ -194,7 +194,6 @@ int main(int argc, char **argv)
 {
 	struct opts o;
 	struct fx_outfile out = { -1, NULL, NULL };
-	struct sigaction sa;
 	struct tool_meter m;
 	struct fx_xfer x;
 	char thing[300], sum[96];
@@ -207,12 +206,7 @@ int main(int argc, char **argv)
 	/* When standard output carries the file, every message goes to stderr. */
 	FILE *msg = strcmp(o.output, "-") == 0 ? stderr : stdout;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	tool_catch_signals(on_signal, 0);
 
 	/* A bad output path fails before the network is touched. */
 	if ((status = open_output(o.output, &out)) != EX_OK)

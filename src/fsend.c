@@ -49,22 +49,6 @@ static void on_listener_signal(int sig)
 	errno = e;
 }
 
-static void catch_signals(void (*handler)(int))
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handler;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		/* A serving child leaves SIGCHLD alone: it has no children. */
-		if (sigs[i] == SIGCHLD && handler == on_signal)
-			sa.sa_handler = SIG_DFL;
-		sigaction(sigs[i], &sa, NULL);
-	}
-}
-
 static void usage(void)
 {
 	printf("usage: fsend " SYNOPSIS "\n"
@@ -366,7 +350,8 @@ static pid_t spawn(int lfd, int sock, int fd, off_t size, const struct opts *o)
 		close(lfd);
 		close(wake[0]);
 		close(wake[1]);
-		catch_signals(on_signal);
+		tool_catch_signals(on_signal, 0);
+		signal(SIGCHLD, SIG_DFL); /* the listener's handler: not ours */
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		serve_child(sock, fd, size, o);
 	}
@@ -391,7 +376,7 @@ static int serve_clients(int lfd, int fd, off_t size, const struct opts *o)
 		free(k.pid);
 		return tool_fail(EX_OSERR, "setup", strerror(e));
 	}
-	catch_signals(on_listener_signal);
+	tool_catch_signals(on_listener_signal, 1);
 	for (;;) {
 		reap(&k, o->jobs, 0);
 		if (stop_sig || (o->count && started == o->count))

@@ -62,6 +62,19 @@ int tool_usage_error(const char *thing, const char *reason)
 	return EX_USAGE;
 }
 
+void tool_catch_signals(void (*handler)(int), int with_sigchld)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
+	size_t n = sizeof(sigs) / sizeof(sigs[0]) - (with_sigchld ? 0 : 1);
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < n; i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 int tool_option_error(int c, int opt, const char *arg)
 {
 	char thing[64];

@@ -33,6 +33,12 @@ int tool_usage_error(const char *thing, const char *reason);
  * option character opt, or the argument arg when opt is 0 (long options). */
 int tool_option_error(int c, int opt, const char *arg);
 
+/*
+ * Run handler for SIGINT, SIGTERM and SIGHUP (and SIGCHLD too when
+ * with_sigchld), without SA_RESTART, so blocking calls see EINTR.
+ */
+void tool_catch_signals(void (*handler)(int), int with_sigchld);
+
 /* Parse a port operand; 0 is allowed only when allow_zero.  Prints on error. */
 int tool_port(const char *s, int allow_zero);
 

@@ -3,6 +3,7 @@
  * which replaces the target by rename(2) only once it is durably on disk.
  */
 #include "fxfer.h"
+#include "fx_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,6 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
 	const char *base = strrchr(path, '/');
 	size_t dirlen = base ? (size_t)(base - path) + 1 : 0;
 	mode_t mask;
-
 	struct stat st;
 
 	base = base ? base + 1 : path;
@@ -62,8 +62,7 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
 	/* mkstemp makes 0600; the result should look like any new file. */
 	mask = umask(0);
 	umask(mask);
-	if (fchmod(out->fd, mode & ~mask) < 0 ||
-	    fcntl(out->fd, F_SETFD, FD_CLOEXEC) < 0) {
+	if (fchmod(out->fd, mode & ~mask) < 0 || fx_cloexec(out->fd) < 0) {
 		fx_out_abort(out);
 		return -1;
 	}
