@@ -8,6 +8,7 @@
 #ifndef FXFER_H
 #define FXFER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,9 +34,11 @@
  */
 
 /*
- * Write all len bytes of buf to fd, retrying short writes and EINTR.
- * Returns len, or -1 with errno set.  A write that returns 0 is an error
- * (errno ENOSPC), so this can never loop forever.
+ * Write all len bytes of buf to fd, retrying short writes and EINTR.  On a
+ * non-blocking fd, wait (poll) for room whenever it is full, for at most a
+ * socket's send timeout each time.  Returns len, or -1 with errno set.  A
+ * write that returns 0 is an error (errno ENOSPC), so this can never loop
+ * forever.
  */
 ssize_t fx_write_full(int fd, const void *buf, size_t len);
 
@@ -54,6 +57,17 @@ ssize_t fx_read_full(int fd, void *buf, size_t len);
  */
 ssize_t fx_read_line(int fd, char *buf, size_t len);
 
+/*
+ * fx_read_line for a caller that has blocked the signals meant to stop it:
+ * each wait for bytes happens in pselect(2) under wait_mask (the caller's
+ * mask without those signals), for at most timeout seconds each (0: no
+ * limit; else ETIMEDOUT), and each read only once bytes are there.  So a
+ * stop signal can end a wait but never cut a read: a line that was read is
+ * returned whole.  fd must be below FD_SETSIZE (else EBADF).
+ */
+ssize_t fx_read_line_masked(int fd, char *buf, size_t len, unsigned timeout,
+                            const sigset_t *wait_mask);
+
 /* ---- Bulk transfer ---------------------------------------------------- */
 
 /* Called after each chunk with the bytes moved so far (for a progress meter). */
@@ -61,26 +75,35 @@ typedef void fx_progress_fn(void *arg, uint64_t bytes);
 
 /* One transfer's settings and its running count. */
 struct fx_xfer {
-	size_t chunk;              /* bytes per call */
+	size_t chunk;              /* at most this many bytes per call */
 	uint64_t bytes;            /* moved so far, valid also after an error */
 	fx_progress_fn *progress;  /* NULL for none */
 	void *arg;                 /* passed to progress */
+	uint64_t max;              /* fx_recv_stream: the longest stream taken; 0: no limit */
+	int out_failed;            /* after an error: 1 if writing the output failed,
+	                              0 if reading the input did */
 };
 
 /*
  * Send everything readable from fd (a file, or a pipe) to the socket sock,
- * x->chunk bytes at a time, until EOF.  On Linux a regular file goes through
- * sendfile(2); anything else, or a build with FX_PORTABLE, through a
- * read/write loop with one chunk-sized buffer.  Returns 0, or -1 with errno.
+ * until EOF.  On Linux a regular file goes through sendfile(2), x->chunk
+ * bytes per call; anything else, or a build with FX_PORTABLE, through a
+ * read/write loop with one chunk-sized buffer, which writes whatever each
+ * read returned at once (a slow pipe's data is not held back to fill a
+ * chunk).  Returns 0, or -1 with errno and x->out_failed set (1: the socket
+ * failed, 0: reading fd did).
  */
 int fx_send_stream(int sock, int fd, struct fx_xfer *x);
 
 /*
- * Receive from sock until EOF and write it all to fd, x->chunk bytes at a
- * time.  On Linux splice(2) moves the data through a pipe without copying it
- * to user space when fd is a regular file; otherwise (or with FX_PORTABLE) a
- * read/write loop.  x->bytes counts the bytes written to fd.  Returns 0, or
- * -1 with errno set.
+ * Receive from sock until EOF and write it all to fd, at most x->chunk bytes
+ * per call.  On Linux splice(2) moves the data through a pipe without copying
+ * it to user space when fd is a regular file; otherwise (or with FX_PORTABLE)
+ * a read/write loop.  x->bytes counts the bytes written to fd.  With x->max
+ * set, a stream longer than x->max bytes fails with EMSGSIZE as soon as the
+ * excess arrives (what was written stays written: the caller discards it).
+ * Returns 0, or -1 with errno and x->out_failed set (1: writing fd failed,
+ * 0: the socket did, or the stream was too long).
  */
 int fx_recv_stream(int sock, int fd, struct fx_xfer *x);
 
@@ -110,7 +133,8 @@ int fx_tcp_connect(const char *host, const char *port, unsigned timeout,
  */
 int fx_set_timeout(int fd, unsigned seconds);
 
-/* accept(2) retrying EINTR; the new socket is close-on-exec.  -1 with errno. */
+/* accept(2) retrying EINTR; the new socket is blocking and close-on-exec.
+ * Returns it, or -1 with errno (EAGAIN: none waiting on a non-blocking lfd). */
 int fx_accept(int lfd);
 
 /*
@@ -121,45 +145,95 @@ int fx_sock_name(int fd, char *buf, size_t len);
 int fx_peer_name(int fd, char *buf, size_t len);
 
 /*
- * Make the next close(2) of a connected socket reset the connection instead
- * of ending the stream cleanly, so the peer cannot take a partial transfer
- * for a complete one.  Returns 0, or -1 with errno set.
+ * Make the last close(2) of a connected socket, or the death of the last
+ * process holding it (even by SIGKILL), reset the connection instead of
+ * ending the stream cleanly, so the peer cannot take a partial transfer for
+ * a complete one.  fx_clear_reset_on_close restores the clean close.
+ * Both return 0, or -1 with errno set.
  */
 int fx_set_reset_on_close(int fd);
+int fx_clear_reset_on_close(int fd);
+
+/*
+ * Has a connected socket's peer reset the connection (or has it failed
+ * otherwise)?  Never blocks and reads no data; a pending error is taken
+ * (SO_ERROR).  Returns 0 when none (an end of stream is not an error), or
+ * -1 with errno set to the connection's error (ECONNRESET, EPIPE: a reset
+ * after the peer's end of stream, ETIMEDOUT, ...).
+ */
+int fx_conn_check(int fd);
 
 /* ---- Atomic output file ------------------------------------------------ */
 
+/*
+ * An output file.  A regular file (or a new one) is written to a temporary
+ * file beside it, which replaces it only at commit: on Linux an unnamed one
+ * (O_TMPFILE), which vanishes with the process however it dies; a named
+ * ".NAME.XXXXXX" elsewhere, with FX_PORTABLE, or where the file system
+ * refuses O_TMPFILE.  A device or FIFO is written directly.
+ */
 struct fx_outfile {
-	int fd;          /* the temporary file, -1 when none */
-	char *path;      /* the final name */
-	char *tmp;       /* the temporary name beside it */
+	int fd;          /* where the data goes, -1 when none */
+	int dirfd;       /* the target's directory, for its sync; -1: not readable */
+	int direct;      /* 1: fd is the target itself (device, FIFO, stdout) */
+	int placed;      /* 1 once the target has been replaced */
+	mode_t mode;     /* the mode a new file gets (umask applied) */
+	char *path;      /* the target, symbolic links resolved */
+	char *tmp;       /* the named temporary file; NULL when none or unnamed */
 };
 
 /*
- * Create a temporary file beside path (same directory, mkstemp) with mode
- * mode & ~umask.  When path exists and is not a regular file (a device such
- * as /dev/null, a FIFO), open it for writing instead: there is nothing to
- * rename.  Returns 0, or -1 with errno set and nothing created.
+ * Open an output for path.  Symbolic links are followed, as cp(1) and a
+ * shell's ">" do: the file they point to is replaced.  Refused before
+ * anything is created, with errno:
+ *   EISDIR  path is a directory;
+ *   ENOENT  its directory is missing, or path is a dangling symbolic link;
+ *   EACCES  path is a regular file the caller may not write, or a file,
+ *           FIFO or symbolic link planted in a sticky world-writable
+ *           directory by someone other than the caller and the directory's
+ *           owner (as the kernel's protected_regular, protected_fifos and
+ *           protected_symlinks rules do);
+ *   EPERM   replacing it would fail: a sticky directory, and neither the
+ *           file nor the directory belongs to the caller;
+ *   ENXIO   path is a FIFO with no reader (the open does not wait: the
+ *           caller decides how long to retry).
+ * A device or FIFO is opened for writing.  Otherwise the temporary file is
+ * created with mode 0600 (private while it fills); fx_out_sync gives it its
+ * final mode, where a new file gets mode & ~umask.  Returns 0, or -1 with
+ * errno set and nothing created.
  */
 int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode);
 
+/* Use the open descriptor fd (standard output) as the output, as it is. */
+void fx_out_use_fd(struct fx_outfile *out, int fd);
+
 /*
- * fsync the temporary file, rename it over path, fsync the directory.
- * Only after this returns 0 is the file durably in place.  On -1 (errno set)
- * the temporary file has been removed and path is untouched, unless only the
- * final fsync of the directory failed: then the file is in place, perhaps
- * not yet durably.  Without a temporary file, close path (after an fsync
- * where the file supports one).
+ * Make the data durable before it is put in place: give the temporary file
+ * its final mode (an existing target's permission bits, without set-id
+ * bits, and its owner and group too when run as root), then fsync it.  For
+ * a direct output, fsync where the file supports it.  May take long; changes
+ * nothing visible.  Returns 0, or -1 with errno set.
+ */
+int fx_out_sync(struct fx_outfile *out);
+
+/*
+ * Put the synced file in place by rename(2), then make that durable: fsync
+ * of the directory, or where the directory could not be opened (a drop box,
+ * mode 0333), syncfs(2) on Linux and sync(2) elsewhere.  Short: meant to run
+ * with signals blocked.  Returns 0 when the file is durably in place.  On -1
+ * (errno set) out->placed tells whether the target was already replaced
+ * (only the final sync failed) or is untouched (nothing is left behind).  A
+ * direct output is closed.  Either way out is released.
  */
 int fx_out_commit(struct fx_outfile *out);
 
 /*
- * Like fx_out_commit, but never replace an existing file: if path exists,
- * fail with EEXIST (the check and the link are one atomic step).
+ * Like fx_out_commit, but never replace an existing file: if the target
+ * exists, fail with EEXIST (the check and the link are one atomic step).
  */
 int fx_out_commit_new(struct fx_outfile *out);
 
-/* Remove the temporary file, if any, and free out.  Keeps errno. */
+/* Drop the output: remove the temporary file, if any, and release out.  Keeps errno. */
 void fx_out_abort(struct fx_outfile *out);
 
 /* ---- Parsing and checking ---------------------------------------------- */
@@ -171,11 +245,11 @@ void fx_out_abort(struct fx_outfile *out);
 int fx_parse_port(const char *s, unsigned *port);
 
 /*
- * Parse a size: decimal digits with an optional K or M suffix (binary,
- * either case), within [min, max].  Returns 0, or -1 with errno EINVAL or
- * ERANGE.
+ * Parse a size: decimal digits with an optional K, M, G or T suffix (binary:
+ * K is 1024; either case), within [min, max].  Returns 0, or -1 with errno
+ * EINVAL (not a size) or ERANGE (out of range).
  */
-int fx_parse_size(const char *s, size_t min, size_t max, size_t *size);
+int fx_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *size);
 
 /*
  * Is buf[0..len) the acknowledgement?  "thank you", optionally followed by a

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netdb.h>
 #include <signal.h>
@@ -18,16 +19,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--retry seconds] host port"
+#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--max-size size] [--retry seconds] [--progress] host port"
 
-/* The temporary file a signal must remove, empty when there is none. */
+/* The named temporary file a signal must remove; empty when there is none
+ * (an unnamed one, on Linux, vanishes with the process by itself). */
 static char tmp_path[PATH_MAX];
 
 static void on_signal(int sig)
 {
 	if (tmp_path[0] != '\0')
 		unlink(tmp_path);
-	_exit(TOOL_EX_SIGNAL + sig);
+	tool_die_by_signal(sig);
 }
 
 static void usage(void)
@@ -39,6 +41,8 @@ static void usage(void)
 	       "  -o, --output PATH store the file as PATH (default receive.dat)\n"
 	       "                    (\"-\": standard output)\n"
 	       "  -n, --no-clobber  never replace an existing file (status 73)\n"
+	       "      --max-size SIZE  refuse a stream longer than SIZE bytes (K, M, G, T;\n"
+	       "                    status 65)\n"
 	       "  -t, --timeout SECS give up on a connect or a transfer idle this long\n"
 	       "                    (default 60, 0: never)\n"
 	       "      --retry SECS  retry a refused connection for up to SECS seconds\n"
@@ -54,6 +58,7 @@ struct opts {
 	const char *port;
 	const char *output;
 	unsigned long retry;
+	uint64_t max_size;   /* 0: no limit */
 	int no_clobber;
 	struct tool_opts c;
 };
@@ -64,6 +69,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-clobber", no_argument, NULL, 'n' },
 		{ "retry", required_argument, NULL, 'R' },
+		{ "max-size", required_argument, NULL, 'S' },
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,6 +79,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->output = "receive.dat";
 	o->host = o->port = "";
 	o->retry = 0;
+	o->max_size = 0;
 	o->no_clobber = 0;
 	tool_opts_init(&o->c);
 	while ((c = getopt_long(argc, argv, ":no:" TOOL_SHORTOPTS, longopts, NULL)) != -1) {
@@ -89,6 +96,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'R':
 			if (tool_number("retry", optarg, 0, 86400, &o->retry) < 0)
+				return EX_USAGE;
+			break;
+		case 'S':
+			if (tool_size("max size", optarg, 1, UINT64_C(1) << 60, &o->max_size) < 0)
 				return EX_USAGE;
 			break;
 		case 'n':
@@ -110,48 +121,82 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return EX_OK;
 }
 
-/* Create the temporary output file and let the signal handler know it.
- * "-" is standard output, written as it comes: nothing to rename. */
-static int open_output(const char *path, struct fx_outfile *out)
+/* Is path, under whatever name, the file standard output is ("-",
+ * /dev/stdout, /proc/self/fd/1, the FIFO or terminal it is)? */
+static int is_stdout(const char *path)
 {
-	struct stat st;
-	sigset_t all, old;
+	struct stat a, b;
 
-	if (strcmp(path, "-") == 0) {
-		out->fd = STDOUT_FILENO;
-		out->path = out->tmp = NULL;
-		return EX_OK;
-	}
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return tool_fail(EX_CANTCREAT, path, strerror(EISDIR));
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	if (fx_out_open(out, path, 0666) < 0) {
-		int e = errno;
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return tool_fail(EX_CANTCREAT, path, strerror(e));
-	}
-	if (out->tmp != NULL && strlen(out->tmp) < sizeof(tmp_path))
-		memcpy(tmp_path, out->tmp, strlen(out->tmp) + 1);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return EX_OK;
+	return strcmp(path, "-") == 0 ||
+	       (stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 &&
+	        a.st_dev == b.st_dev && a.st_ino == b.st_ino);
 }
 
-/* Keep or drop the temporary file, and forget it for the signal handler. */
-static int finish_output(struct fx_outfile *out, int keep, int no_clobber)
+/* Let the signal handler know the named temporary file, if there is one. */
+static void arm_tmp(const struct fx_outfile *out)
 {
-	sigset_t all, old;
-	int r = 0;
+	if (out->tmp != NULL && strlen(out->tmp) < sizeof(tmp_path))
+		memcpy(tmp_path, out->tmp, strlen(out->tmp) + 1);
+}
 
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	if (keep)
-		r = no_clobber ? fx_out_commit_new(out) : fx_out_commit(out);
-	else
-		fx_out_abort(out);
+/* Wait a little longer each time: 10 ms, doubling up to 200 ms. */
+static void pause_a_little(struct timespec *p)
+{
+	nanosleep(p, NULL);
+	p->tv_nsec = p->tv_nsec < 100000000 ? p->tv_nsec * 2 : 200000000;
+}
+
+/*
+ * Open the output, before the network is touched, so a bad path fails at
+ * once.  A FIFO with no reader is waited for up to -t seconds (forever with
+ * -t 0), and any stop signal ends the wait.
+ */
+static int open_output(const struct opts *o, struct fx_outfile *out)
+{
+	struct timespec start, now, pause = { 0, 10000000 };
+	struct stat st;
+	int r;
+
+	if (is_stdout(o->output)) {
+		if (tool_std_closed(STDOUT_FILENO))
+			return tool_fail(EX_CANTCREAT, "standard output", strerror(EBADF));
+		fx_out_use_fd(out, STDOUT_FILENO);
+		return EX_OK;
+	}
+	if (o->no_clobber && stat(o->output, &st) == 0 && S_ISREG(st.st_mode))
+		return tool_fail(EX_CANTCREAT, o->output, strerror(EEXIST));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		/* The handler must know a named temporary file from its birth. */
+		tool_block_signals();
+		if ((r = fx_out_open(out, o->output, 0666)) == 0)
+			arm_tmp(out);
+		tool_unblock_signals();
+		if (r == 0)
+			return EX_OK;
+		if (errno != ENXIO)
+			return tool_fail(EX_CANTCREAT, o->output, strerror(errno));
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (o->c.timeout && now.tv_sec - start.tv_sec >= (time_t)o->c.timeout)
+			return tool_fail(EX_CANTCREAT, o->output, "no reader on the FIFO");
+		pause_a_little(&pause);
+	}
+}
+
+/* Drop the output (nothing stays) and forget it for the signal handler. */
+static void drop_output(struct fx_outfile *out)
+{
+	tool_block_signals();
+	fx_out_abort(out);
 	tmp_path[0] = '\0';
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return r;
+	tool_unblock_signals();
+}
+
+/* Cut the connection: the sender sees a reset, never a clean close. */
+static void reset(int sock)
+{
+	(void)fx_set_reset_on_close(sock);
+	close(sock);
 }
 
 /* Connect; with --retry, retry refused or unreachable for o->retry seconds,
@@ -190,10 +235,59 @@ static int connect_to(const struct opts *o, int *sock)
 	return tool_fail(tool_net_status(e), thing, strerror(e));
 }
 
+/*
+ * Store the received file and acknowledge it.  The order makes every status
+ * tell the truth about the target: sync the data (long, interruptible), then
+ * with every signal blocked till exit (short): check the sender is still
+ * there, rename, sync the directory, acknowledge.
+ */
+static int store(const struct opts *o, struct fx_outfile *out, int sock,
+                 const char *thing)
+{
+	sigset_t all;
+	int e;
+
+	if (fx_out_sync(out) < 0) {
+		e = errno;
+		reset(sock);
+		drop_output(out);
+		return tool_fail(EX_IOERR, o->output, strerror(e));
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	/* A sender that gave up (its -t, a stop) is not told "stored". */
+	if (fx_conn_check(sock) < 0) {
+		e = errno;
+		reset(sock);
+		fx_out_abort(out);
+		return tool_fail(EX_IOERR, thing, strerror(e));
+	}
+	int r = o->no_clobber ? fx_out_commit_new(out) : fx_out_commit(out);
+	e = errno;
+	tmp_path[0] = '\0';
+	if (r < 0) {
+		reset(sock);
+		if (out->placed)
+			return tool_fail(EX_IOERR, o->output, "replaced, but not synced to disk");
+		return tool_fail(e == EEXIST || e == EACCES || e == EPERM ?
+		                 EX_CANTCREAT : EX_IOERR, o->output, strerror(e));
+	}
+	if (fx_write_full(sock, FX_ACK, FX_ACK_LEN) < 0) {
+		char reason[160];
+		e = errno;
+		close(sock);
+		snprintf(reason, sizeof(reason),
+		         "stored, but the acknowledgement could not be sent: %s", strerror(e));
+		return tool_fail(EX_PROTOCOL, o->output, reason);
+	}
+	close(sock);
+	return EX_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
-	struct fx_outfile out = { -1, NULL, NULL };
+	struct fx_outfile out = { .fd = -1, .dirfd = -1 };
 	struct tool_meter m;
 	struct fx_xfer x;
 	char thing[300], sum[96];
@@ -204,41 +298,34 @@ int main(int argc, char **argv)
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
 	/* When standard output carries the file, every message goes to stderr. */
-	FILE *msg = strcmp(o.output, "-") == 0 ? stderr : stdout;
+	FILE *msg = is_stdout(o.output) ? stderr : stdout;
 
-	tool_catch_signals(on_signal, 0);
-
-	/* A bad output path fails before the network is touched. */
-	if ((status = open_output(o.output, &out)) != EX_OK)
+	tool_catch_fatal_signals(on_signal);
+	if ((status = open_output(&o, &out)) != EX_OK)
 		return status;
 	if ((status = connect_to(&o, &sock)) != EX_OK) {
-		finish_output(&out, 0, 0);
+		drop_output(&out);
 		return status;
 	}
 	snprintf(thing, sizeof(thing), "%s port %s", o.host, o.port);
 	tool_meter_start(&m, !o.c.quiet && (o.c.progress || isatty(STDERR_FILENO)), 0);
-	x = (struct fx_xfer){ o.c.chunk, 0, tool_meter_update, &m };
+	x = (struct fx_xfer){ .chunk = o.c.chunk, .progress = tool_meter_update, .arg = &m,
+	                      .max = o.max_size };
 	if (fx_recv_stream(sock, out.fd, &x) < 0) {
 		int e = errno;
 		tool_meter_end(&m);
-		close(sock);
-		finish_output(&out, 0, 0);
-		return tool_fail(EX_IOERR, thing, strerror(e));
+		reset(sock);
+		drop_output(&out);
+		if (e == EMSGSIZE && !x.out_failed) {
+			tool_say("%s: more than %" PRIu64 " bytes (--max-size): connection reset",
+			         thing, o.max_size);
+			return EX_DATAERR;
+		}
+		return tool_fail(EX_IOERR, x.out_failed ? o.output : thing, strerror(e));
 	}
 	tool_meter_end(&m);
-	/* Only now, with every byte written (and a file durably in place), is
-	 * the sender told so. */
-	if (finish_output(&out, 1, o.no_clobber) < 0) {
-		int e = errno;
-		close(sock);
-		return tool_fail(e == EEXIST ? EX_CANTCREAT : EX_IOERR, o.output, strerror(e));
-	}
-	if (fx_write_full(sock, FX_ACK, FX_ACK_LEN) < 0) {
-		int e = errno;
-		close(sock);
-		return tool_fail(EX_IOERR, "sending acknowledgement", strerror(e));
-	}
-	close(sock);
+	if ((status = store(&o, &out, sock, thing)) != EX_OK)
+		return status;
 	if (o.c.verbose) {
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
 		tool_say("%s from %s", sum, thing);

@@ -4,6 +4,7 @@
 #include "fxfer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,13 +15,32 @@
 
 static const char *tool_name = "fxfer";
 static const char *tool_synopsis = "";
+static unsigned std_closed;   /* bit fd: descriptor fd was closed at start */
+static sigset_t caught;       /* the signals tool_catch_*_signals took, */
+static int caught_sig[96];    /* also as a list */
+static size_t ncaught;
 
 void tool_init(const char *name, const char *synopsis)
 {
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		std_closed |= 1u << fd;
+		/* The lowest free descriptor: fd itself.  Without /dev/null
+		 * (a bare chroot) there is no safe way on, and nowhere to say so. */
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EX_OSERR);
+	}
 	tool_name = name;
 	tool_synopsis = synopsis;
-	/* A vanished peer must be an EPIPE error we report, not a silent death. */
+	sigemptyset(&caught);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+int tool_std_closed(int fd)
+{
+	return fd >= 0 && fd <= 2 && (std_closed & (1u << fd)) != 0;
 }
 
 void tool_say(const char *fmt, ...)
@@ -62,17 +82,92 @@ int tool_usage_error(const char *thing, const char *reason)
 	return EX_USAGE;
 }
 
-void tool_catch_signals(void (*handler)(int), int with_sigchld)
+/* Install handler for each of sigs[0..n) not ignored at start. */
+static void catch_signals(const int *sigs, size_t n, void (*handler)(int))
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
-	size_t n = sizeof(sigs) / sizeof(sigs[0]) - (with_sigchld ? 0 : 1);
-	struct sigaction sa;
+	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = handler;
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < n; i++) {
+		if (sigaction(sigs[i], NULL, &old) < 0 || old.sa_handler == SIG_IGN)
+			continue;
+		if (ncaught == sizeof(caught_sig) / sizeof(caught_sig[0]) ||
+		    sigaction(sigs[i], &sa, NULL) < 0)
+			continue;
+		sigaddset(&caught, sigs[i]);
+		caught_sig[ncaught++] = sigs[i];
+	}
+}
+
+void tool_catch_stop_signals(void (*handler)(int))
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	catch_signals(sigs, sizeof(sigs) / sizeof(sigs[0]), handler);
+}
+
+void tool_catch_fatal_signals(void (*handler)(int))
+{
+	/* Every signal whose default action ends the process, but the faults
+	 * of the program itself (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGSYS,
+	 * SIGTRAP), which are no request to stop.  SIGPIPE and SIGXFSZ are
+	 * ignored. */
+	static const int sigs[] = {
+		SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+		SIGABRT, SIGVTALRM, SIGPROF, SIGXCPU,
+#ifdef SIGPOLL
+		SIGPOLL,
+#endif
+#ifdef SIGPWR
+		SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+		SIGSTKFLT,
+#endif
+	};
+
+	catch_signals(sigs, sizeof(sigs) / sizeof(sigs[0]), handler);
+#ifdef SIGRTMIN
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		catch_signals(&sig, 1, handler);
+#endif
+}
+
+void tool_default_signals(void)
+{
+	for (size_t i = 0; i < ncaught; i++)
+		signal(caught_sig[i], SIG_DFL);
+	sigemptyset(&caught);
+	ncaught = 0;
+}
+
+void tool_block_signals(void)
+{
+	sigprocmask(SIG_BLOCK, &caught, NULL);
+}
+
+void tool_unblock_signals(void)
+{
+	sigprocmask(SIG_UNBLOCK, &caught, NULL);
+}
+
+void tool_die_by_signal(int sig)
+{
+	struct sigaction sa;
+	sigset_t s;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < n; i++)
-		sigaction(sigs[i], &sa, NULL);
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	raise(sig);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	/* Only if the signal could not end us (it cannot be): the same status. */
+	_exit(TOOL_EX_SIGNAL + sig);
 }
 
 int tool_option_error(int c, int opt, const char *arg)
@@ -105,12 +200,32 @@ int tool_port(const char *s, int allow_zero)
 	return (int)port;
 }
 
+int tool_size(const char *what, const char *s, uint64_t min, uint64_t max,
+              uint64_t *v)
+{
+	char thing[64], reason[64];
+
+	if (fx_parse_size(s, min, max, v) == 0)
+		return 0;
+	snprintf(thing, sizeof(thing), "%s '%.30s'", what, s);
+	if (errno == ERANGE)
+		snprintf(reason, sizeof(reason), "out of range (%" PRIu64 " to %" PRIu64 ")",
+		         min, max);
+	else
+		snprintf(reason, sizeof(reason), "not a size (digits, then K, M, G or T)");
+	tool_usage_error(thing, reason);
+	return -1;
+}
+
 int tool_chunk(const char *s, size_t *chunk)
 {
 	char thing[64];
+	uint64_t v;
 
-	if (fx_parse_size(s, FX_CHUNK_MIN, FX_CHUNK_MAX, chunk) == 0)
+	if (fx_parse_size(s, FX_CHUNK_MIN, FX_CHUNK_MAX, &v) == 0) {
+		*chunk = (size_t)v;
 		return 0;
+	}
 	snprintf(thing, sizeof(thing), "chunk size '%.30s'", s);
 	tool_usage_error(thing, errno == ERANGE ? "out of range (1 to 16M)" :
 	                 "not a size (digits, then K or M)");
@@ -121,11 +236,10 @@ int tool_number(const char *what, const char *s, unsigned long min,
                 unsigned long max, unsigned long *v)
 {
 	char thing[64], reason[64];
-	size_t n;
+	uint64_t n;
 
 	/* A size without suffix is a plain number: reuse its strict parser. */
-	if (strpbrk(s, "kKmM") == NULL &&
-	    fx_parse_size(s, (size_t)min, (size_t)max, &n) == 0) {
+	if (strpbrk(s, "kKmMgGtT") == NULL && fx_parse_size(s, min, max, &n) == 0) {
 		*v = (unsigned long)n;
 		return 0;
 	}

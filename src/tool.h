@@ -10,8 +10,17 @@
 /* 128 + signal number: the status of a program stopped by a signal. */
 #define TOOL_EX_SIGNAL 128
 
-/* Set the program name and synopsis for messages; ignore SIGPIPE. */
+/*
+ * The first call of main: open /dev/null onto any of descriptors 0, 1 and 2
+ * that is closed (so no file or socket opened later can become one of them
+ * and receive messages or data meant for another), set the program name and
+ * synopsis for messages, and ignore SIGPIPE and SIGXFSZ (a vanished peer or
+ * a file-size limit is an error we report, not a silent death).
+ */
 void tool_init(const char *name, const char *synopsis);
+
+/* Was descriptor fd (0, 1 or 2) closed when the program started? */
+int tool_std_closed(int fd);
 
 /*
  * "prog: " and the printf-style text, as one line on stderr in a single
@@ -34,16 +43,44 @@ int tool_usage_error(const char *thing, const char *reason);
 int tool_option_error(int c, int opt, const char *arg);
 
 /*
- * Run handler for SIGINT, SIGTERM and SIGHUP (and SIGCHLD too when
- * with_sigchld), without SA_RESTART, so blocking calls see EINTR.
+ * Run handler, without SA_RESTART, for the signals that ask a program to
+ * stop (SIGINT, SIGTERM, SIGHUP: tool_catch_stop_signals), or for every
+ * signal whose default is to end the process, but for the faults of the
+ * program itself (tool_catch_fatal_signals).  A signal that was ignored when
+ * the program started stays ignored, as nohup(1) and shells expect.  The
+ * handler runs with all these signals blocked.
  */
-void tool_catch_signals(void (*handler)(int), int with_sigchld);
+void tool_catch_stop_signals(void (*handler)(int));
+void tool_catch_fatal_signals(void (*handler)(int));
+
+/* Put back the default action of every signal caught above (in a child). */
+void tool_default_signals(void);
+
+/* Block (or with unblock, unblock) every signal caught above. */
+void tool_block_signals(void);
+void tool_unblock_signals(void);
+
+/*
+ * Die by signal sig the way a shell can see (WIFSIGNALED, $? = 128 + sig):
+ * restore its default action, unblock it and raise it.  Async-signal-safe,
+ * so a handler may end with it.  Never returns.
+ */
+void tool_die_by_signal(int sig)
+#if defined(__GNUC__)
+	__attribute__((noreturn))
+#endif
+	;
 
 /* Parse a port operand; 0 is allowed only when allow_zero.  Prints on error. */
 int tool_port(const char *s, int allow_zero);
 
 /* Parse the -c chunk size.  Returns 0, or prints and returns -1. */
 int tool_chunk(const char *s, size_t *chunk);
+
+/* Parse a size with an optional K, M, G or T suffix in [min, max] for the
+ * option named what.  Returns 0, or prints and returns -1. */
+int tool_size(const char *what, const char *s, uint64_t min, uint64_t max,
+              uint64_t *v);
 
 /* Parse a whole number operand of an option in [min, max] (-t, -n, -j).
  * Returns 0, or prints and returns -1. */

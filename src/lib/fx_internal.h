@@ -5,6 +5,14 @@
 /* Turn the EAGAIN of a blocking socket's timeout into ETIMEDOUT; returns -1. */
 int fx_timed_out(void);
 
+/*
+ * After a write to fd failed with EAGAIN: for a blocking fd its timeout ran
+ * out (-1, ETIMEDOUT); a non-blocking one is waited for until it can take
+ * more, at most a socket's send timeout (SO_SNDTIMEO), so no more than that
+ * passes without a byte moving.  Returns 0 to try again, or -1 with errno.
+ */
+int fx_wait_writable(int fd);
+
 /* Set FD_CLOEXEC on fd.  Returns 0, or -1 with errno set. */
 int fx_cloexec(int fd);
 

@@ -4,7 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A blocking socket returns EAGAIN only when its timeout ran out. */
@@ -13,6 +19,36 @@ int fx_timed_out(void)
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		errno = ETIMEDOUT;
 	return -1;
+}
+
+/* fd's send timeout (SO_SNDTIMEO) in milliseconds; -1 for none, or not a socket. */
+static int send_timeout_ms(int fd)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+	long long ms;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) < 0)
+		return -1;
+	ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if (ms == 0)
+		return -1;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+int fx_wait_writable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT, .revents = 0 };
+	int flags = fcntl(fd, F_GETFL), n;
+
+	/* Blocking: the kernel already waited the whole timeout. */
+	if (flags < 0 || !(flags & O_NONBLOCK))
+		return fx_timed_out();
+	while ((n = poll(&p, 1, send_timeout_ms(fd))) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		errno = ETIMEDOUT;
+	return n > 0 ? 0 : -1;
 }
 
 int fx_cloexec(int fd)
@@ -33,6 +69,8 @@ ssize_t fx_write_full(int fd, const void *buf, size_t len)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) && fx_wait_writable(fd) == 0)
+				continue;
 			return fx_timed_out();
 		}
 		if (n == 0) {
@@ -45,12 +83,41 @@ ssize_t fx_write_full(int fd, const void *buf, size_t len)
 	return (ssize_t)len;
 }
 
-/* The one read loop: stop at len, at EOF, or (stop_at_eol) after NUL or '\n'. */
-static ssize_t read_until(int fd, char *buf, size_t len, int stop_at_eol)
+/* Wait until fd has bytes (or EOF) with mask in force, for at most timeout
+ * seconds (0: no limit).  Returns 0, or -1 with errno (ETIMEDOUT). */
+static int wait_readable(int fd, unsigned timeout, const sigset_t *mask)
+{
+	struct timespec ts = { .tv_sec = (time_t)timeout, .tv_nsec = 0 };
+	fd_set r;
+	int n;
+
+	if (fd >= FD_SETSIZE) {
+		errno = EBADF;
+		return -1;
+	}
+	do {
+		FD_ZERO(&r);
+		FD_SET(fd, &r);
+		n = pselect(fd + 1, &r, NULL, NULL, timeout ? &ts : NULL, mask);
+	} while (n < 0 && errno == EINTR);
+	if (n == 0)
+		errno = ETIMEDOUT;
+	return n > 0 ? 0 : -1;
+}
+
+/*
+ * The one read loop: stop at len, at EOF, or (stop_at_eol) after NUL or '\n'.
+ * With mask, wait for each piece under that signal mask first (see
+ * fx_read_line_masked).
+ */
+static ssize_t read_until(int fd, char *buf, size_t len, int stop_at_eol,
+                          unsigned timeout, const sigset_t *mask)
 {
 	size_t got = 0;
 
 	while (got < len) {
+		if (mask != NULL && wait_readable(fd, timeout, mask) < 0)
+			return -1;
 		ssize_t n = read(fd, buf + got, len - got);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -71,10 +138,16 @@ static ssize_t read_until(int fd, char *buf, size_t len, int stop_at_eol)
 
 ssize_t fx_read_full(int fd, void *buf, size_t len)
 {
-	return read_until(fd, buf, len, 0);
+	return read_until(fd, buf, len, 0, 0, NULL);
 }
 
 ssize_t fx_read_line(int fd, char *buf, size_t len)
 {
-	return read_until(fd, buf, len, 1);
+	return read_until(fd, buf, len, 1, 0, NULL);
+}
+
+ssize_t fx_read_line_masked(int fd, char *buf, size_t len, unsigned timeout,
+                            const sigset_t *wait_mask)
+{
+	return read_until(fd, buf, len, 1, timeout, wait_mask);
 }

@@ -167,7 +167,8 @@ int fx_accept(int lfd)
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
 		if (fd >= 0) {
-			if (fx_cloexec(fd) < 0) {
+			/* BSDs pass a listener's O_NONBLOCK on; Linux does not. */
+			if (fx_cloexec(fd) < 0 || set_nonblock(fd, 0) < 0) {
 				close_keep_errno(fd);
 				return -1;
 			}
@@ -178,12 +179,24 @@ int fx_accept(int lfd)
 	}
 }
 
-static int format_addr(const struct sockaddr_storage *ss, socklen_t sl,
+static int format_addr(struct sockaddr_storage *ss, socklen_t sl,
                        char *buf, size_t len)
 {
 	char host[64], serv[16];
 	int n;
 
+	/* An IPv4 client of the dual-stack socket is named as IPv4. */
+	if (ss->ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)ss)->sin6_addr)) {
+		struct sockaddr_in6 six = *(struct sockaddr_in6 *)ss;
+		struct sockaddr_in *four = (struct sockaddr_in *)ss;
+
+		memset(four, 0, sizeof(*four));
+		four->sin_family = AF_INET;
+		four->sin_port = six.sin6_port;
+		memcpy(&four->sin_addr, &six.sin6_addr.s6_addr[12], 4);
+		sl = sizeof(*four);
+	}
 	if (getnameinfo((const struct sockaddr *)ss, sl, host, sizeof(host),
 	                serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
 		errno = EINVAL;
@@ -220,9 +233,43 @@ int fx_peer_name(int fd, char *buf, size_t len)
 	return format_addr(&ss, sl, buf, len);
 }
 
-int fx_set_reset_on_close(int fd)
+/* SO_LINGER {1, 0}: close(2) and process death send a reset. */
+static int linger_zero(int fd, int on)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	struct linger lg = { .l_onoff = on, .l_linger = 0 };
 
 	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+int fx_set_reset_on_close(int fd)
+{
+	return linger_zero(fd, 1);
+}
+
+int fx_clear_reset_on_close(int fd)
+{
+	return linger_zero(fd, 0);
+}
+
+int fx_conn_check(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0, .revents = 0 };
+	int err = 0, r;
+	socklen_t len = sizeof(err);
+
+	/* A reset after the peer's end of stream leaves reads seeing only that
+	 * end: it shows as POLLHUP (both ways shut) or POLLERR, and the error. */
+	while ((r = poll(&p, 1, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return -1;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	if (p.revents & (POLLHUP | POLLERR)) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	return 0;
 }

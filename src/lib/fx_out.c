@@ -1,17 +1,34 @@
 /*
  * The atomic output file: data goes to a temporary file beside the target,
  * which replaces the target by rename(2) only once it is durably on disk.
+ * On Linux the temporary file has no name (O_TMPFILE) until the commit, so
+ * no death of the process, not even by SIGKILL, can leave it behind.
  */
+#if defined(__linux__) && !defined(FX_PORTABLE)
+#define FX_LINUX 1
+#define _GNU_SOURCE /* O_TMPFILE, syncfs(2) */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
+#else
+#define _XOPEN_SOURCE 700 /* XSI: S_ISVTX, realpath(3), sync(2) */ // NOLINT(bugprone-reserved-identifier): a feature-test macro
+#endif
+
 #include "fxfer.h"
 #include "fx_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+static void out_init(struct fx_outfile *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->fd = out->dirfd = -1;
+}
 
 /* The directory part of path ("." when there is none), newly allocated. */
 static char *dir_of(const char *path)
@@ -30,125 +47,329 @@ static char *dir_of(const char *path)
 	return d;
 }
 
-int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
+static const char *base_of(const char *path)
 {
-	const char *base = strrchr(path, '/');
-	size_t dirlen = base ? (size_t)(base - path) + 1 : 0;
-	mode_t mask;
-	struct stat st;
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
 
-	base = base ? base + 1 : path;
-	out->fd = -1;
-	out->tmp = NULL;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		/* A device or FIFO: write to it; renaming over it would replace it. */
-		if ((out->fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+/*
+ * Was st put in the sticky world-writable directory dir by someone else than
+ * us and the directory's owner?  The kernel's protected_regular,
+ * protected_fifos and protected_symlinks rules refuse to use such a file,
+ * even for root: it may be a trap laid for whoever writes there next.
+ */
+static int planted(const struct stat *dir, const struct stat *st)
+{
+	return (dir->st_mode & S_ISVTX) && (dir->st_mode & S_IWOTH) &&
+	       st->st_uid != geteuid() && st->st_uid != dir->st_uid;
+}
+
+/* Would replacing st fail because dir is sticky (and we are not root)? */
+static int sticky_foreign(const struct stat *dir, const struct stat *st)
+{
+	uid_t me = geteuid();
+	return (dir->st_mode & S_ISVTX) && me != 0 && st->st_uid != me &&
+	       dir->st_uid != me;
+}
+
+static int stat_dir_of(const char *path, struct stat *st)
+{
+	char *dir = dir_of(path);
+	int r;
+
+	if (dir == NULL)
+		return -1;
+	r = stat(dir, st);
+	free(dir);
+	return r;
+}
+
+/*
+ * "DIR/.NAME.XXXXXX" for the target path: the name shortened, if needed, so
+ * the whole fits the file system's limit for any legal target name (without
+ * splitting a UTF-8 character).
+ */
+static char *tmp_template(const char *path)
+{
+	char *dir = dir_of(path), *t;
+	const char *base = base_of(path);
+	size_t keep = strlen(base), len;
+	long name_max;
+
+	if (dir == NULL)
+		return NULL;
+	name_max = pathconf(dir, _PC_NAME_MAX);
+	if (name_max < 16)
+		name_max = 255;
+	/* "." + name + ".XXXXXX" */
+	if (keep > (size_t)name_max - 8) {
+		keep = (size_t)name_max - 8;
+		while (keep > 0 && ((unsigned char)base[keep] & 0xc0) == 0x80)
+			keep--;
+	}
+	len = strlen(dir) + keep + 10;
+	if ((t = malloc(len)) != NULL)
+		snprintf(t, len, "%s/.%.*s.XXXXXX", dir, (int)keep, base);
+	free(dir);
+	return t;
+}
+
+/* Open a device or FIFO to write into it; a FIFO with no reader is ENXIO. */
+static int open_direct(struct fx_outfile *out)
+{
+	int flags;
+
+	out->fd = open(out->path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (out->fd < 0)
+		return -1;
+	if ((flags = fcntl(out->fd, F_GETFL)) < 0 ||
+	    fcntl(out->fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return -1;
+	out->direct = 1;
+	return 0;
+}
+
+/* The temporary file: unnamed where the system and file system allow it. */
+static int open_tmp(struct fx_outfile *out, const char *dir)
+{
+#ifdef FX_LINUX
+	/* Naming it at commit goes through /proc/self/fd. */
+	if (access("/proc/self/fd", X_OK) == 0) {
+		out->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (out->fd >= 0)
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 			return -1;
-		if ((out->path = strdup(path)) == NULL) {
-			fx_out_abort(out);
+	}
+#else
+	(void)dir;
+#endif
+	if ((out->tmp = tmp_template(out->path)) == NULL)
+		return -1;
+	/* mkstemp makes it 0600: private while it fills. */
+	if ((out->fd = mkstemp(out->tmp)) < 0) {
+		free(out->tmp);
+		out->tmp = NULL;
+		return -1;
+	}
+	return fx_cloexec(out->fd);
+}
+
+/* Check the target (path resolved) and prepare to replace or create it. */
+static int open_file(struct fx_outfile *out)
+{
+	struct stat dst, st;
+	char *dir;
+	int r;
+
+	if (stat_dir_of(out->path, &dst) < 0)
+		return -1;
+	if (!S_ISDIR(dst.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	if (stat(out->path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			errno = EISDIR;
 			return -1;
 		}
-		return 0;
+		if (planted(&dst, &st)) {
+			errno = EACCES;
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode))
+			return open_direct(out);
+		if (sticky_foreign(&dst, &st)) {
+			errno = EPERM;
+			return -1;
+		}
+		/* As cp(1) would, respect a file its owner made read-only. */
+		if (faccessat(AT_FDCWD, out->path, W_OK, AT_EACCESS) < 0)
+			return -1;
+	} else if (errno != ENOENT) {
+		return -1;
 	}
-	out->path = strdup(path);
-	/* ".NAME.XXXXXX" in the target's directory, so rename(2) is atomic. */
-	size_t len = dirlen + strlen(base) + sizeof(".") + sizeof(".XXXXXX");
-	out->tmp = malloc(len);
-	if (out->path == NULL || out->tmp == NULL)
-		goto fail;
-	snprintf(out->tmp, len, "%.*s.%s.XXXXXX", (int)dirlen, path, base);
-	if ((out->fd = mkstemp(out->tmp)) < 0)
-		goto fail;
-	/* mkstemp makes 0600; the result should look like any new file. */
-	mask = umask(0);
+	if ((dir = dir_of(out->path)) == NULL)
+		return -1;
+	/* A drop box (mode 0333) cannot be opened: commit syncs another way. */
+	out->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (out->dirfd < 0 && errno != EACCES) {
+		free(dir);
+		return -1;
+	}
+	r = open_tmp(out, dir);
+	free(dir);
+	return r;
+}
+
+int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
+{
+	struct stat lst, dst;
+	const char *base = base_of(path);
+	mode_t mask = umask(0);
+
 	umask(mask);
-	if (fchmod(out->fd, mode & ~mask) < 0 || fx_cloexec(out->fd) < 0) {
+	out_init(out);
+	out->mode = mode & ~mask & 0777;
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		errno = EISDIR;
+		return -1;
+	}
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		if (stat_dir_of(path, &dst) == 0 && planted(&dst, &lst)) {
+			errno = EACCES;
+			return -1;
+		}
+		/* Follow it, as cp does; a dangling link is ENOENT, as for cp. */
+		out->path = realpath(path, NULL);
+	} else {
+		out->path = strdup(path);
+	}
+	if (out->path == NULL || open_file(out) < 0) {
 		fx_out_abort(out);
 		return -1;
 	}
 	return 0;
-fail:
-	{
-		int e = errno;
-		free(out->path);
-		free(out->tmp);
-		out->path = out->tmp = NULL;
-		errno = e;
+}
+
+void fx_out_use_fd(struct fx_outfile *out, int fd)
+{
+	out_init(out);
+	out->fd = fd;
+	out->direct = 1;
+}
+
+int fx_out_sync(struct fx_outfile *out)
+{
+	struct stat st;
+	mode_t mode = out->mode;
+	int r;
+
+	if (out->direct) {
+		/* Devices and pipes: durable where that means anything. */
+		r = fsync(out->fd);
+		if (r < 0 && (errno == EINVAL || errno == EROFS || errno == ENOTSUP))
+			r = 0;
+		return r;
 	}
+	/* Replacing keeps what the target was, as cp(1) does. */
+	if (stat(out->path, &st) == 0 && S_ISREG(st.st_mode)) {
+		mode = st.st_mode & 0777;
+		if (geteuid() == 0) {
+			if (fchown(out->fd, st.st_uid, st.st_gid) < 0)
+				return -1;
+		} else if (st.st_gid != getegid()) {
+			/* Allowed when we belong to that group; else ours stays. */
+			(void)fchown(out->fd, (uid_t)-1, st.st_gid);
+		}
+	}
+	if (fchmod(out->fd, mode) < 0)
+		return -1;
+	return fsync(out->fd);
+}
+
+#ifdef FX_LINUX
+/* Six letters and digits, different each call. */
+static void fill_random(char *x)
+{
+	static const char set[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static uint64_t state;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	state += (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 6; i++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		x[i] = set[(state >> 33) % (sizeof(set) - 1)];
+	}
+}
+
+/* Give the unnamed file (at proc) a fresh temporary name beside the target. */
+static int name_unnamed(struct fx_outfile *out, const char *proc)
+{
+	if ((out->tmp = tmp_template(out->path)) == NULL)
+		return -1;
+	for (int tries = 0; tries < 100; tries++) {
+		fill_random(out->tmp + strlen(out->tmp) - 6);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, out->tmp, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	free(out->tmp);
+	out->tmp = NULL;
 	return -1;
 }
+#endif
 
-static int fsync_dir(const char *path)
+/*
+ * rename(2) the temporary file over the target; with no_clobber link(2) it
+ * to the target name instead, which fails if that exists.  An unnamed file
+ * is linked straight to the target (no_clobber) or gets a temporary name
+ * first, since only rename replaces atomically.
+ */
+static int put_in_place(struct fx_outfile *out, int no_clobber)
 {
-	char *dir = dir_of(path);
-	int fd, r;
+#ifdef FX_LINUX
+	if (out->tmp == NULL) {
+		char proc[40];
 
-	if (dir == NULL)
-		return -1;
-	fd = open(dir, O_RDONLY);
-	free(dir);
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	/* Some file systems cannot fsync a directory; the rename still stands. */
-	if (r < 0 && (errno == EINVAL || errno == EBADF))
-		r = 0;
-	close(fd);
-	return r;
-}
-
-/* rename(2) the temporary file over the target, or with no_clobber link(2)
- * it to the target name (which fails if that exists) and drop the temporary. */
-static int put_in_place(const struct fx_outfile *out, int no_clobber)
-{
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", out->fd);
+		if (no_clobber)
+			return linkat(AT_FDCWD, proc, AT_FDCWD, out->path, AT_SYMLINK_FOLLOW);
+		if (name_unnamed(out, proc) < 0)
+			return -1;
+	}
+#endif
 	if (!no_clobber)
 		return rename(out->tmp, out->path);
 	if (link(out->tmp, out->path) < 0)
 		return -1;
-	unlink(out->tmp);
+	(void)unlink(out->tmp);
 	return 0;
+}
+
+/* Make the new directory entry durable. */
+static int sync_dir(const struct fx_outfile *out)
+{
+	if (out->dirfd >= 0) {
+		int r = fsync(out->dirfd);
+		/* Some file systems cannot fsync a directory; the rename still stands. */
+		if (r < 0 && (errno == EINVAL || errno == EBADF))
+			r = 0;
+		return r;
+	}
+#ifdef FX_LINUX
+	return syncfs(out->fd);
+#else
+	/* POSIX lets sync(2) return before the writes are done; it is what there is. */
+	sync();
+	return 0;
+#endif
 }
 
 static int commit(struct fx_outfile *out, int no_clobber)
 {
-	int fd = out->fd;
+	int r;
 
-	if (out->tmp == NULL) {
-		/* Not a regular file: make it durable where that means anything. */
-		int r = fsync(fd);
-		if (r < 0 && (errno == EINVAL || errno == EROFS || errno == ENOTSUP))
-			r = 0;
-		if (close(fd) < 0)
-			r = -1;
+	if (out->direct) {
+		r = close(out->fd);
 		out->fd = -1;
 		fx_out_abort(out);
 		return r;
 	}
-	if (fsync(fd) < 0)
-		goto fail;
-	out->fd = -1;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (put_in_place(out, no_clobber) < 0)
-		goto fail;
-	free(out->tmp);
-	out->tmp = NULL;
-	if (fsync_dir(out->path) < 0) {
-		/* Renamed but not durable: report it, the data is in place. */
-		int e = errno;
+	if (put_in_place(out, no_clobber) < 0) {
 		fx_out_abort(out);
-		errno = e;
 		return -1;
 	}
+	out->placed = 1;
+	free(out->tmp);
+	out->tmp = NULL;
+	r = sync_dir(out);
 	fx_out_abort(out);
-	return 0;
-fail:
-	out->fd = fd;
-	fx_out_abort(out);
-	return -1;
+	return r;
 }
 
 int fx_out_commit(struct fx_outfile *out)
@@ -167,7 +388,9 @@ void fx_out_abort(struct fx_outfile *out)
 
 	if (out->fd >= 0)
 		close(out->fd);
-	out->fd = -1;
+	if (out->dirfd >= 0)
+		close(out->dirfd);
+	out->fd = out->dirfd = -1;
 	if (out->tmp != NULL)
 		unlink(out->tmp);
 	free(out->tmp);

@@ -1,6 +1,7 @@
 /* Parsing of command-line numbers, the acknowledgement check, escaping. */
 #include "fxfer.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -44,19 +45,18 @@ int fx_parse_port(const char *s, unsigned *port)
 	return 0;
 }
 
-int fx_parse_size(const char *s, size_t min, size_t max, size_t *size)
+int fx_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *size)
 {
+	static const char suffixes[] = "KMGT";
 	unsigned long long v, mult = 1;
-	const char *end;
+	const char *end, *suf;
 
 	if (parse_digits(s, &v, &end) < 0)
 		return -1;
-	if (*end == 'k' || *end == 'K')
-		mult = 1024;
-	else if (*end == 'm' || *end == 'M')
-		mult = 1024ULL * 1024;
-	if (mult != 1)
+	if (*end != '\0' && (suf = strchr(suffixes, toupper((unsigned char)*end))) != NULL) {
+		mult = 1ULL << (10 * (suf - suffixes + 1));
 		end++;
+	}
 	if (*end != '\0') {
 		errno = EINVAL;
 		return -1;
@@ -65,7 +65,7 @@ int fx_parse_size(const char *s, size_t min, size_t max, size_t *size)
 		errno = ERANGE;
 		return -1;
 	}
-	*size = (size_t)(v * mult);
+	*size = v * mult;
 	return 0;
 }
 

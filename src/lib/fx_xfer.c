@@ -29,28 +29,66 @@ static void moved(struct fx_xfer *x, size_t n)
 		x->progress(x->arg, x->bytes);
 }
 
-/* The portable path: read one chunk in full, write it in full, until EOF. */
+/* Fail with errno e, saying whether the output side (the write) failed. */
+static int failed(struct fx_xfer *x, int on_output, int e)
+{
+	x->out_failed = on_output;
+	errno = e;
+	return -1;
+}
+
+/*
+ * How many bytes to ask for next: a chunk, but never more than one byte
+ * past x->max, so a stream that is too long shows after the fewest bytes.
+ */
+static size_t want(const struct fx_xfer *x, uint64_t got)
+{
+	if (x->max == 0 || x->max - got >= x->chunk)
+		return x->chunk;
+	return got > x->max ? 1 : (size_t)(x->max - got) + 1;
+}
+
+/* Would n more bytes after got pass the limit? */
+static int too_long(const struct fx_xfer *x, uint64_t got, size_t n)
+{
+	return x->max != 0 && got + n > x->max;
+}
+
+/*
+ * The portable path: read what is there (up to a chunk), write it all, until
+ * EOF.  One read, not a full chunk, so a slow pipe's data goes out at once.
+ */
 static int copy_loop(int in, int out, struct fx_xfer *x)
 {
-	size_t chunk = x->chunk;
-	char *buf = malloc(chunk);
+	char *buf = malloc(x->chunk);
 	ssize_t n;
+	int r = 0;
 
 	if (buf == NULL)
-		return -1;
-	while ((n = fx_read_full(in, buf, chunk)) > 0) {
-		if (fx_write_full(out, buf, (size_t)n) < 0)
-			break;
-		moved(x, (size_t)n);
-		if ((size_t)n < chunk) {
-			n = 0;  /* EOF came inside this chunk */
+		return failed(x, 0, ENOMEM);
+	for (;;) {
+		n = read(in, buf, want(x, x->bytes));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fx_timed_out();
+			r = failed(x, 0, errno);
 			break;
 		}
+		if (n == 0)
+			break;
+		if (too_long(x, x->bytes, (size_t)n)) {
+			r = failed(x, 0, EMSGSIZE);
+			break;
+		}
+		if (fx_write_full(out, buf, (size_t)n) < 0) {
+			r = failed(x, 1, errno);
+			break;
+		}
+		moved(x, (size_t)n);
 	}
-	int e = errno;
 	free(buf);
-	errno = e;
-	return n == 0 ? 0 : -1;
+	return r;
 }
 
 #ifdef FX_FASTPATH
@@ -77,9 +115,13 @@ static int send_file_fast(int sock, int fd, struct fx_xfer *x)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN && fx_wait_writable(sock) == 0)
+				continue;
 			if (x->bytes == 0 && unsupported(errno))
 				return 1;
-			return fx_timed_out();
+			fx_timed_out();
+			/* EIO is the file's; the rest (reset, timeout) the socket's. */
+			return failed(x, errno != EIO, errno);
 		}
 		if (n == 0)
 			return 0;
@@ -95,12 +137,10 @@ static int drain_pipe(int p, int fd, size_t n, struct fx_xfer *x)
 		if (m < 0) {
 			if (errno == EINTR)
 				continue;
-			return fx_timed_out();
+			return failed(x, 1, errno);
 		}
-		if (m == 0) {
-			errno = EIO;
-			return -1;
-		}
+		if (m == 0)
+			return failed(x, 1, EIO);
 		n -= (size_t)m;
 		moved(x, (size_t)m);
 	}
@@ -124,15 +164,20 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 	/* A pipe as big as a chunk moves a chunk per call (capped by the system). */
 	(void)fcntl(p[1], F_SETPIPE_SZ, chunk < 4096 ? 4096 : (int)chunk);
 	for (;;) {
-		ssize_t n = splice(sock, NULL, p[1], NULL, chunk, SPLICE_F_MOVE);
+		ssize_t n = splice(sock, NULL, p[1], NULL, want(x, x->bytes), SPLICE_F_MOVE);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			fx_timed_out();
+			failed(x, 0, errno);
 			break;
 		}
 		if (n == 0) {
 			r = 0;
+			break;
+		}
+		if (too_long(x, x->bytes, (size_t)n)) {
+			failed(x, 0, EMSGSIZE);
 			break;
 		}
 		if (drain_pipe(p[0], fd, (size_t)n, x) == 0)
@@ -153,9 +198,8 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 }
 #endif /* FX_FASTPATH */
 
-int fx_send_stream(int sock, int fd, struct fx_xfer *x)
+static int send_stream(int sock, int fd, struct fx_xfer *x)
 {
-	x->bytes = 0;
 #ifdef FX_FASTPATH
 	if (is_regular(fd)) {
 		int r = send_file_fast(sock, fd, x);
@@ -166,9 +210,31 @@ int fx_send_stream(int sock, int fd, struct fx_xfer *x)
 	return copy_loop(fd, sock, x);
 }
 
+int fx_send_stream(int sock, int fd, struct fx_xfer *x)
+{
+	int flags = fcntl(sock, F_GETFL), r;
+
+	x->bytes = 0;
+	x->out_failed = 0;
+	/*
+	 * A blocking send that moved some bytes, then waited out its timeout,
+	 * returns short, and the next waits the whole timeout again.  Not
+	 * blocking, the waits are ours (fx_wait_writable): never longer than
+	 * the timeout without a byte moving.
+	 */
+	if (flags < 0 || fcntl(sock, F_SETFL, flags | O_NONBLOCK) < 0)
+		return failed(x, 1, errno);
+	r = send_stream(sock, fd, x);
+	int e = errno;
+	(void)fcntl(sock, F_SETFL, flags);
+	errno = e;
+	return r;
+}
+
 int fx_recv_stream(int sock, int fd, struct fx_xfer *x)
 {
 	x->bytes = 0;
+	x->out_failed = 0;
 #ifdef FX_FASTPATH
 	if (is_regular(fd)) {
 		int r = recv_file_fast(sock, fd, x);

@@ -1,0 +1,221 @@
+/*
+ * fsend's listening process: the accept loop, the self-pipe that wakes
+ * poll(2) for signals and SIGCHLD, the table of children, reaping, and
+ * passing a stop on to every child.  The per-client code knows nothing of it.
+ */
+#include "supervise.h"
+
+#include "fxfer.h"
+#include "tool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+/* The signal that asked us to stop, and the pipe its handler (and
+ * SIGCHLD's) writes to, to wake poll(2). */
+static volatile sig_atomic_t stop_sig;
+static int wake[2] = { -1, -1 };
+
+/* The children: a slot per job, pid 0 when free. */
+struct kid {
+	pid_t pid;
+	char peer[80];
+};
+static struct kid *kids;
+static unsigned long active, started;
+static int worst;   /* the status of the last transfer that failed */
+static int starved; /* accept(2) is out of descriptors or memory */
+
+static void on_signal(int sig)
+{
+	int e = errno;
+
+	if (sig != SIGCHLD && stop_sig == 0)
+		stop_sig = sig;
+	(void)!write(wake[1], "", 1);
+	errno = e;
+}
+
+static int setup(int lfd, unsigned long jobs)
+{
+	struct sigaction sa;
+
+	if ((kids = calloc(jobs, sizeof(*kids))) == NULL || pipe(wake) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		if (fcntl(wake[i], F_SETFL, O_NONBLOCK) < 0 ||
+		    fcntl(wake[i], F_SETFD, FD_CLOEXEC) < 0)
+			return -1;
+	}
+	if (fcntl(lfd, F_SETFL, O_NONBLOCK) < 0)
+		return -1;
+	tool_catch_stop_signals(on_signal);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigfillset(&sa.sa_mask);
+	return sigaction(SIGCHLD, &sa, NULL);
+}
+
+/* Take back the slots of children that have ended; note how they ended. */
+static void reap(const struct sv_opts *o)
+{
+	pid_t pid;
+	int st;
+
+	while (active > 0 && (pid = waitpid(-1, &st, WNOHANG)) != 0) {
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (unsigned long i = 0; i < o->jobs; i++) {
+			if (kids[i].pid != pid)
+				continue;
+			kids[i].pid = 0;
+			active--;
+			if (WIFEXITED(st)) {
+				if (WEXITSTATUS(st) != EX_OK)
+					worst = WEXITSTATUS(st);
+				break;
+			}
+			/* Killed before it could report: its connection was reset. */
+			worst = TOOL_EX_SIGNAL + WTERMSIG(st);
+			if (o->log_each)
+				tool_say("%s: cut by signal %d, connection reset",
+				        kids[i].peer, WTERMSIG(st));
+			break;
+		}
+	}
+}
+
+/* The child's side of the fork: never returns. */
+static void child(int lfd, int sock, pid_t listener, const sigset_t *mask,
+                  const struct sv_opts *o)
+{
+	close(lfd);
+	close(wake[0]);
+	close(wake[1]);
+	signal(SIGCHLD, SIG_DFL);
+	/* A stop signal now ends the child at once: its connection resets. */
+	tool_default_signals();
+#ifdef __linux__
+	/* Die with the listener, even when it is killed outright. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != listener)
+		_exit(TOOL_EX_SIGNAL + SIGKILL);
+#else
+	(void)listener;
+#endif
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	_exit(o->serve(sock, o->arg));
+}
+
+/* Give sock a process of its own; returns its pid, or -1 with errno. */
+static pid_t spawn(int lfd, int sock, const struct sv_opts *o)
+{
+	sigset_t all, old;
+	pid_t listener = getpid(), pid;
+
+	/* No signal reaches the child before it has its own dispositions. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		child(lfd, sock, listener, &old, o);
+	int e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return pid;
+}
+
+/* Take one client from the backlog and hand it to a new process. */
+static void take_client(int lfd, const struct sv_opts *o)
+{
+	int sock = fx_accept(lfd), status;
+	unsigned long slot = 0;
+
+	if (sock < 0) {
+		/* Out of descriptors or memory: the client stays in the backlog,
+		 * and we wait a little rather than spin on it. */
+		starved = errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		          errno == ENOMEM;
+		return;
+	}
+	/* Armed before any process can die with it: a cut is never a clean end. */
+	if (fx_set_reset_on_close(sock) < 0) {
+		close(sock);
+		return;
+	}
+	if ((status = o->ready(o->arg)) != EX_OK) {
+		worst = status;
+		close(sock);
+		return;
+	}
+	while (kids[slot].pid != 0)
+		slot++;
+	if (fx_peer_name(sock, kids[slot].peer, sizeof(kids[slot].peer)) < 0)
+		strcpy(kids[slot].peer, "client");
+	pid_t pid = spawn(lfd, sock, o);
+	close(sock);
+	if (pid < 0) {
+		worst = tool_fail(EX_OSERR, "fork", strerror(errno));
+		return;
+	}
+	kids[slot].pid = pid;
+	active++;
+	started++;
+	o->handed(o->arg);
+}
+
+int sv_run(int lfd, const struct sv_opts *o)
+{
+	int forwarded = 0;
+
+	if (setup(lfd, o->jobs) < 0)
+		return tool_fail(EX_OSERR, "setup", strerror(errno));
+	for (;;) {
+		reap(o);
+		if (stop_sig && !forwarded) {
+			for (unsigned long i = 0; i < o->jobs; i++) {
+				if (kids[i].pid != 0)
+					kill(kids[i].pid, stop_sig);
+			}
+			forwarded = 1;
+		}
+		/* Done accepting: stopped, served all, or (one client) the one
+		 * process could not be made.  Closing the socket resets the
+		 * clients still in its backlog. */
+		if (lfd >= 0 && (stop_sig || (o->count && started == o->count) ||
+		                 (o->count == 1 && worst == EX_OSERR))) {
+			close(lfd);
+			lfd = -1;
+		}
+		if (lfd < 0 && active == 0)
+			break;
+		int taking = lfd >= 0 && active < o->jobs && !starved;
+		struct pollfd p[2] = { { wake[0], POLLIN, 0 }, { lfd, POLLIN, 0 } };
+		if (poll(p, taking ? 2 : 1, starved ? 100 : -1) < 0 && errno != EINTR) {
+			worst = tool_fail(EX_OSERR, "poll", strerror(errno));
+			break;
+		}
+		char drain[64];
+		while (read(wake[0], drain, sizeof(drain)) > 0)
+			;
+		starved = 0;
+		if (taking && (p[1].revents & POLLIN) && !stop_sig)
+			take_client(lfd, o);
+	}
+	free(kids);
+	if (stop_sig)
+		tool_die_by_signal(stop_sig);
+	return worst;
+}
