@@ -35,28 +35,17 @@ connect_to_unanswering_port_times_out() {
 	keeps_nothing
 }
 
-frecv_interrupted_removes_temp_and_exits_130() {
-	echo precious >"$T/recv/receive.dat"
-	start_server -k peer "$PEER" server stall 100000
-	(cd "$T/recv" && exec timeout "$TO" "$FRECV" -t 0 127.0.0.1 "$PORT" 2>"$T/frecv.err") &
-	frecv=$!
-	next_line peer # "sent": frecv is connected, its temporary file exists
-	ls -A "$T/recv" | grep -q '^\.receive\.dat\.' || fail "no temporary file to remove"
-	kill -INT "$frecv"
-	wait "$frecv"
-	expect_status frecv 130 $?
-	keeps_nothing
-}
-
 frecv_disk_full_sends_no_acknowledgement() {
 	random_file "$T/f" 100000
 	start_server fsend "$FSEND" 0 "$T/f"
 	run_frecv -o /dev/full 127.0.0.1 "$PORT"
 	expect_status frecv 74 "$RC"
-	grep -q 'No space left on device' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	# The error names the output, not the server.
+	expect_output "$T/frecv.err" "frecv: /dev/full: No space left on device"
 	wait_server fsend
-	expect_status fsend 76 "$RC"
-	grep -q 'delivery unconfirmed' "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	# frecv resets the connection: fsend sees it while sending (74) or
+	# while waiting for the acknowledgement (76), never a confirmation.
+	[ "$RC" -eq 74 ] || [ "$RC" -eq 76 ] || fail "fsend exited $RC, expected 74 or 76"
 }
 
 frecv_full_file_system_removes_temp() {
@@ -121,11 +110,11 @@ client_closing_at_once_is_io_error_not_sigpipe() {
 
 # ---- fsend aborts look like aborts -----------------------------------------------
 
-fsend_interrupted_resets_connection() {
+fsend_interrupted_with_its_process_group_resets_connection() {
 	random_file "$T/f" 30000000
 	start_server fsend "$FSEND" 0 "$T/f"
 	stalled_client
-	kill -INT "$fsend_pid"
+	kill -INT "$fsend_pid" # timeout(1), which passes it on to the whole group
 	wait_server fsend
 	expect_status fsend 130 "$RC"
 	release_client

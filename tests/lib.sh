@@ -7,7 +7,9 @@ TO=${FX_TEST_TIMEOUT:-60}
 T=$(mktemp -d "${TMPDIR:-/tmp}/fxtest.XXXXXX") || exit 1
 BG=""
 BIG=""
+AT_EXIT=""   # more clean-up commands, run first
 cleanup() {
+	eval "$AT_EXIT"
 	for p in $BG; do kill "$p" 2>/dev/null; done
 	rm -rf "$T" $BIG
 }
@@ -176,18 +178,20 @@ frecv_against() {
 	[ "$(wc -l <"$T/frecv.err")" -eq 1 ] || fail "not one line: $(cat "$T/frecv.err")"
 }
 
-# stalled_client: start a client that reads 1 MiB and waits for a line on
-# its stdin (the FIFO $T/go) before it reads on.
+# stalled_client [NAME]: start a client (default name: client) that reads
+# 1 MiB and waits for a line on its stdin (the FIFO $T/NAME.go) before it
+# reads on; it exits 3 if it then sees a reset, 0 on a clean end.
 stalled_client() {
-	mkfifo "$T/go"
-	exec 6<>"$T/go" # held open for writing, so opening it to read won't block
-	start_bg client 5 "$PEER" client stall 127.0.0.1 "$PORT" 1048576 <"$T/go"
-	next_line client # connected
-	next_line client # read 1048576
-	case $LINE in *read*) ;; *) fail "client: $LINE" ;; esac
+	_c=${1:-client}
+	mkfifo "$T/$_c.go"
+	exec 6<>"$T/$_c.go" # held open for writing, so opening it to read won't block
+	start_bg "$_c" 5 "$PEER" client stall 127.0.0.1 "$PORT" 1048576 <"$T/$_c.go"
+	next_line "$_c" # connected
+	next_line "$_c" # read 1048576
+	case $LINE in *read*) ;; *) fail "$_c: $LINE" ;; esac
 }
 
-release_client() { echo go >&6; exec 6>&-; drain client; }
+release_client() { echo go >&6; exec 6>&-; drain "${1:-client}"; }
 
 # serve_logged N: run frecv N times against fsend -k, each time waiting for
 # fsend's line about that connection (its child has then finished with it).
@@ -201,5 +205,147 @@ serve_logged() {
 		*": $(wc -c <"$T/f") bytes in "*" s ("*" MB/s), acknowledged") ;;
 		*) fail "log: $LINE" ;;
 		esac
+	done
+}
+
+# pid_of NAME: the pid of the program itself (its parent is timeout(1),
+# which would pass a signal on to the whole process group).
+pid_of() {
+	eval "_t=\$${1}_pid"
+	_p=$(pgrep -P "$_t" | head -n 1)
+	[ -n "$_p" ] || fail "no process under $1 ($_t)"
+	echo "$_p"
+}
+
+# child_of PID: its one child (fsend's serving process), waiting for it.
+child_of() {
+	_n=0
+	until _c=$(pgrep -P "$1" | head -n 1) && [ -n "$_c" ]; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 200 ] || fail "no child under $1"
+		sleep 0.05
+	done
+	echo "$_c"
+}
+
+# gone_within SECS PID: fail unless PID has ended (or is a zombie) within SECS.
+gone_within() {
+	_n=0
+	while kill -0 "$2" 2>/dev/null && [ "$(ps -o stat= -p "$2" 2>/dev/null | cut -c1)" != Z ]; do
+		_n=$((_n + 1))
+		[ "$_n" -le $(($1 * 20)) ] || fail "process $2 still running after $1 s"
+		sleep 0.05
+	done
+}
+
+# signum NAME: the number of signal NAME (dash's kill -l only names numbers).
+signum() {
+	for _s in $(seq 1 64); do
+		[ "$(kill -l "$_s" 2>/dev/null)" = "$1" ] && { echo "$_s"; return 0; }
+	done
+	return 1
+}
+
+need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root"; }
+
+# as_nobody CMD...: run CMD as the unprivileged uid 65534 (root only).
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+need_nobody() {
+	need_root
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	# The scratch directory must be reachable for the unprivileged user.
+	chmod 711 "$T"
+}
+
+# frecv_mid_transfer [frecv options]: start frecv in $T/recv against a
+# server that sends 100000 bytes and stalls; return once those bytes have
+# gone out (frecv is connected, its output open).  frecv_pid is frecv itself.
+frecv_mid_transfer() {
+	start_server -k peer "$PEER" server stall 100000
+	# A shell starts a background job with SIGINT and SIGQUIT ignored;
+	# frecv must see them as a user's would.
+	(cd "$T/recv" && exec env --default-signal=INT,QUIT "$FRECV" -t 0 "$@" 127.0.0.1 "$PORT" \
+		>"$T/frecv.out" 2>"$T/frecv.err") &
+	frecv_pid=$!
+	BG="$BG $frecv_pid"
+	next_line peer
+	case $LINE in *sent*) ;; *) fail "peer: $LINE" ;; esac
+}
+
+# ---- stopping fsend (stops.sh) ----------------------------------------------
+
+SIGS="INT:2 TERM:15 HUP:1"
+
+# The options of each way to serve: one client, -n 2 (the stopped
+# transfer is the last), -k.
+mode_opts() {
+	case $1 in
+	single) ;;
+	count) echo "-n 2" ;;
+	keep) echo "-k" ;;
+	esac
+}
+
+# serve_first NAME MODE: in count and keep mode, one whole transfer first,
+# so the one cut later is not fsend's first.
+serve_first() {
+	[ "$2" = single ] && return
+	run_frecv -q 127.0.0.1 "$PORT"
+	expect_status "frecv before the stop" 0 "$RC"
+	next_line "$1"
+	case $LINE in *acknowledged) ;; *) fail "$1: $LINE" ;; esac
+}
+
+# stop_and_expect NAME SIG NUM WHAT: signal fsend's pid; it must be gone
+# within a second or so, with status 128+NUM.
+stop_and_expect() {
+	_pid=$(pid_of "$1")
+	kill -"$2" "$_pid"
+	gone_within 2 "$_pid"
+	drain "$1"
+	wait_server "$1"
+	expect_status "$4" $((128 + $3)) "$RC"
+}
+
+# slow_transfer: fsend (one byte per call, no timeout) to frecv --progress,
+# returning once frecv has drawn its meter: the transfer is under way.
+slow_transfer() {
+	random_file "$T/f" 4000000
+	echo precious >"$T/recv/receive.dat"
+	start_server fsend "$FSEND" -c 1 -t 0 0 "$T/f"
+	start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --progress -t 0 127.0.0.1 "$3"' \
+		sh "$T/recv" "$FRECV" "$PORT"
+	dd bs=1 count=1 <&5 >/dev/null 2>&1 # the meter's first byte
+	drain frecv
+}
+
+# ---- frecv's target (target.sh) ------------------------------------------
+
+# serve_one SIZE [fsend options]: fsend serving a new random file $T/f.
+serve_one() {
+	random_file "$T/f" "$1"
+	shift
+	start_server fsend "$FSEND" "$@" 0 "$T/f"
+}
+
+# need_strace: strace(1), able to trace here (it holds frecv's system calls
+# to put a peer's move exactly between two of them).
+need_strace() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	# LeakSanitizer cannot work under ptrace (the sanitize preset).
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	export ASAN_OPTIONS
+}
+
+# wait_trace FILE WORD: until strace has logged a call of WORD.
+wait_trace() {
+	_n=0
+	until grep -q "$2(" "$1" 2>/dev/null; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 400 ] || fail "no $2 in $1: $(cat "$1" 2>&1)"
+		sleep 0.05
 	done
 }

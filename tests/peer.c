@@ -159,8 +159,9 @@ static int send_bytes(int fd, unsigned long long n)
 	return 0;
 }
 
-/* A server that sends n bytes, then resets ("reset") or goes silent
- * ("stall") until the client hangs up. */
+/* A server that sends n bytes, then resets ("reset"), goes silent
+ * ("stall") until the client hangs up, or half-closes and resets when a
+ * line arrives on its stdin ("end-then-reset"). */
 static int bad_server(const char *action, const char *count)
 {
 	int lfd = listen_any("127.0.0.1");
@@ -175,6 +176,19 @@ static int bad_server(const char *action, const char *count)
 	if (strcmp(action, "reset") == 0) {
 		fx_set_reset_on_close(fd);
 		close(fd);
+		return 0;
+	}
+	if (strcmp(action, "end-then-reset") == 0) {
+		char line[16];
+		/* A complete stream, then a reset once told (on stdin). */
+		if (shutdown(fd, SHUT_WR) < 0)
+			die("shutdown");
+		fprintf(stderr, "peer: ended\n");
+		if (read(0, line, sizeof(line)) < 0)
+			die("stdin");
+		fx_set_reset_on_close(fd);
+		close(fd);
+		fprintf(stderr, "peer: reset\n");
 		return 0;
 	}
 	wait_hangup(fd);
@@ -222,10 +236,33 @@ static long long read_all(int fd)
 	return n < 0 ? -1 : total;
 }
 
+/* After the end of stream: how does the server hang up?  3 for a reset,
+ * 0 for a clean close. */
+static int hangup_kind(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	/* After the end of stream a reset shows only as the socket's error
+	 * (EPIPE here); reads just see the end again. */
+	wait_hangup(fd);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		die("getsockopt");
+	if (err != 0) {
+		fprintf(stderr, "peer: reset (%s)\n", strerror(err));
+		return 3;
+	}
+	fprintf(stderr, "peer: closed\n");
+	return 0;
+}
+
 /*
  * Client behaviours, for fsend:
  *   noread  connect and never read, until fsend hangs up
- *   noack   read everything, never acknowledge; hold until killed
+ *   noack   read everything, never acknowledge; when the server hangs up,
+ *           exit 3 if it reset the connection, 0 if it closed it
+ *   echo    send "ECHO ME" first, then read everything: exit 4 if those
+ *           bytes came back, 3 on a reset, 0 on a clean end (no ack)
  *   flood   read everything, then send megabytes instead of the ack
  *   close   connect and close at once
  *   stall   read N bytes, say so, wait for a line on stdin, read the rest;
@@ -234,7 +271,15 @@ static long long read_all(int fd)
 static int bad_client(const char *action, const char *host, const char *port,
                       const char *count)
 {
-	int fd = connect_to(host, port);
+	int gai, fd = fx_tcp_connect(host, port, 0, &gai);
+
+	/* A server that resets at once may do it before the connect is seen. */
+	if (fd < 0 && gai == 0 && errno == ECONNRESET && strcmp(action, "echo") == 0) {
+		fprintf(stderr, "peer: reset (%s)\n", strerror(errno));
+		return 3;
+	}
+	if (fd < 0)
+		die(gai ? gai_strerror(gai) : "connect");
 	unsigned long long n = count ? strtoull(count, NULL, 10) : 0;
 
 	fprintf(stderr, "peer: connected\n");
@@ -261,6 +306,21 @@ static int bad_client(const char *action, const char *host, const char *port,
 		fprintf(stderr, "peer: clean end\n");
 		return fx_write_full(fd, FX_ACK, FX_ACK_LEN) < 0;
 	}
+	if (strcmp(action, "echo") == 0) {
+		char buf[4096];
+		ssize_t got;
+		/* The reset may come before our bytes go or as they are read. */
+		if (fx_write_full(fd, "ECHO ME", 7) < 0)
+			got = -1;
+		else
+			got = fx_read_full(fd, buf, sizeof(buf));
+		if (got < 0) {
+			fprintf(stderr, "peer: reset (%s)\n", strerror(errno));
+			return 3;
+		}
+		fprintf(stderr, "peer: got %zd bytes\n", got);
+		return got >= 7 && memcmp(buf, "ECHO ME", 7) == 0 ? 4 : 0;
+	}
 	if (read_all(fd) < 0)
 		die("read");
 	fprintf(stderr, "peer: read everything\n");
@@ -268,9 +328,7 @@ static int bad_client(const char *action, const char *host, const char *port,
 		(void)send_bytes(fd, n);
 		return 0;
 	}
-	for (;;)  /* noack */
-		pause();
-	return 0;
+	return hangup_kind(fd);  /* noack */
 }
 
 /* Exit 0 when an IPv6 loopback exists to bind to. */
@@ -299,8 +357,8 @@ int main(int argc, char **argv)
 		return bad_server(argv[2], argv[3]);
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0)
 		return bad_client(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
-	fprintf(stderr, "usage: peer server reset|stall BYTES |\n"
-	                "       client noread|noack|close HOST PORT |\n"
+	fprintf(stderr, "usage: peer server reset|stall|end-then-reset BYTES |\n"
+	                "       client noread|noack|close|echo HOST PORT |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"
 	                "       has-ipv6-loopback | refuse | full | textbook-server FILE |\n"
 	                "       textbook-client HOST PORT | client-ack HOST PORT TEXT\n");

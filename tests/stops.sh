@@ -1,0 +1,301 @@
+#!/bin/sh
+# What fsend promises when it is stopped or dies: every unfinished transfer
+# is reset, never ended cleanly; the exit status says how it ended; no
+# serving process outlives it.  Signals go to fsend's own pid, as timeout(1),
+# service managers and scripts send them, not to its process group.  Each
+# function is one CTest test (label "stop"); exit 77 means skipped.
+. "$(dirname "$0")/lib.sh"
+
+stop_before_any_client_ends_fsend_by_that_signal() {
+	: >"$T/f"
+	i=0
+	for s in $SIGS; do
+		for mode in single count keep; do
+			i=$((i + 1))
+			# shellcheck disable=SC2046
+			start_server -k fsend$i "$FSEND" -t 0 $(mode_opts $mode) 0 "$T/f"
+			stop_and_expect fsend$i "${s%:*}" "${s#*:}" "fsend ($mode) on SIG${s%:*}"
+		done
+	done
+}
+
+stop_mid_transfer_resets_the_client_at_once() {
+	random_file "$T/f" 30000000
+	i=0
+	for s in $SIGS; do
+		for mode in single count keep; do
+			i=$((i + 1))
+			# shellcheck disable=SC2046
+			start_server -k fsend$i "$FSEND" -t 0 $(mode_opts $mode) 0 "$T/f"
+			serve_first fsend$i $mode
+			stalled_client c$i
+			stop_and_expect fsend$i "${s%:*}" "${s#*:}" "fsend ($mode) on SIG${s%:*} mid-transfer"
+			release_client c$i
+			wait_server c$i
+			expect_status "client of fsend ($mode, SIG${s%:*}) (3: it saw a reset)" 3 "$RC"
+		done
+	done
+}
+
+stop_in_acknowledgement_wait_resets_the_client() {
+	random_file "$T/f" 100000
+	i=0
+	for s in $SIGS; do
+		for mode in single count keep; do
+			i=$((i + 1))
+			# shellcheck disable=SC2046
+			start_server -k fsend$i "$FSEND" -t 0 $(mode_opts $mode) 0 "$T/f"
+			serve_first fsend$i $mode
+			start_bg a$i 5 "$PEER" client noack 127.0.0.1 "$PORT"
+			next_line a$i # connected
+			next_line a$i # read everything: fsend waits for the acknowledgement
+			case $LINE in *"read everything") ;; *) fail "a$i: $LINE" ;; esac
+			stop_and_expect fsend$i "${s%:*}" "${s#*:}" "fsend ($mode) on SIG${s%:*} awaiting the ack"
+			drain a$i
+			wait_server a$i
+			expect_status "client of fsend ($mode, SIG${s%:*}) (3: it saw a reset)" 3 "$RC"
+		done
+	done
+}
+
+burst_of_clients_racing_sigterm_never_leaves_a_short_file() {
+	# SIGTERM while 30 clients connect, round after round.  Each client
+	# either stored the whole file (0, or 76: stored but the sender could
+	# not be told) or kept its old one (any other status).
+	random_file "$T/f" 262144
+	n=0 ok=0 unacked=0 cut=0 acked=0
+	end=$(($(date +%s) + 25))
+	while [ "$n" -lt 40 ] && [ "$(date +%s)" -lt "$end" ]; do
+		n=$((n + 1))
+		start_server -k fsend$n "$FSEND" -k -j 16 -t 10 0 "$T/f"
+		drain fsend$n
+		pids=""
+		pid=$(pid_of fsend$n)
+		# The signal comes after a different number of clients each round.
+		k=$((n * 7 % 31))
+		for i in $(seq 30); do
+			[ "$i" -ne "$k" ] || kill -TERM "$pid"
+			d=$T/r$n.$i
+			mkdir "$d" && echo precious >"$d/receive.dat"
+			(cd "$d" && exec "$FRECV" -q -t 10 127.0.0.1 "$PORT" 2>"$d.err") &
+			pids="$pids $!"
+		done
+		[ "$k" -le 30 ] && [ "$k" -ge 1 ] || kill -TERM "$pid"
+		for p in $pids; do
+			wait "$p"
+			echo $? >"$T/rc.$p"
+		done
+		wait_server fsend$n
+		expect_status "fsend, round $n" 143 "$RC"
+		i=0
+		for p in $pids; do
+			i=$((i + 1))
+			d=$T/r$n.$i
+			rc=$(cat "$T/rc.$p")
+			[ "$(ls -A "$d")" = receive.dat ] ||
+				fail "round $n, client $i (status $rc) left: $(ls -A "$d")"
+			case $rc in
+			0) ok=$((ok + 1)) ;;
+			76) unacked=$((unacked + 1)) ;;
+			*) cut=$((cut + 1)) ;;
+			esac
+			case $rc in
+			0 | 76) cmp -s "$T/f" "$d/receive.dat" ||
+				fail "round $n, client $i: status $rc, but the file differs" ;;
+			*) printf 'precious\n' | cmp -s - "$d/receive.dat" ||
+				fail "round $n, client $i: status $rc, but the old file changed" ;;
+			esac
+		done
+		# Every transfer fsend calls acknowledged is one a client stored.
+		a=$(grep -c ', acknowledged$' "$T/fsend$n.err")
+		acked=$((acked + a))
+		rm -rf "$T"/r$n.*
+	done
+	[ "$acked" -le "$ok" ] || fail "$acked acknowledged, but only $ok clients said so"
+	echo "$n rounds: $ok stored and acknowledged, $unacked stored unacknowledged," \
+		"$cut cut; fsend logged $acked acknowledged"
+}
+
+# ---- sudden death ---------------------------------------------------------------
+
+sigkill_of_the_serving_process_resets_the_transfer() {
+	slow_transfer
+	pid=$(pid_of fsend)
+	kill -KILL "$(child_of "$pid")"
+	wait_server frecv
+	expect_status frecv 74 "$RC"
+	grep -q 'Connection reset by peer' "$T/frecv.err" || fail "frecv: $(cat "$T/frecv.err")"
+	keeps_nothing
+	wait_server fsend
+	expect_status fsend 137 "$RC"
+}
+
+sigkill_of_fsend_takes_its_serving_process_along() {
+	slow_transfer
+	pid=$(pid_of fsend)
+	child=$(child_of "$pid")
+	kill -KILL "$pid"
+	gone_within 2 "$child"
+	wait_server frecv
+	expect_status frecv 74 "$RC"
+	keeps_nothing
+	wait_server fsend
+	expect_status fsend 137 "$RC"
+}
+
+# ---- inherited dispositions, failed forks, streaming ----------------------------------
+
+fsend_keeps_signals_ignored_at_start_ignored() {
+	random_file "$T/f" 100000
+	# nohup ignores SIGHUP; a script's background job has SIGINT ignored.
+	start_server -k fsend nohup sh -c 'trap "" INT && exec "$0" -k 0 "$1"' "$FSEND" "$T/f"
+	pid=$(pid_of fsend)
+	kill -HUP "$pid"
+	kill -INT "$pid"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status "frecv after SIGHUP and SIGINT" 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	next_line fsend
+	case $LINE in *acknowledged) ;; *) fail "fsend: $LINE" ;; esac
+	stop_and_expect fsend TERM 15 "fsend on SIGTERM"
+}
+
+fork_failure_resets_the_client_and_serving_goes_on() {
+	need_nobody
+	command -v prlimit >/dev/null || skip "prlimit (util-linux) is not installed"
+	random_file "$T/f" 100000
+	chmod 644 "$T/f"
+	# One process for uid 65534, fsend itself: every fork fails.
+	start_server -k fsend setpriv --reuid=65534 --regid=65534 --clear-groups \
+		prlimit --nproc=1:64 "$FSEND" -k 0 "$T/f"
+	pid=$(pid_of fsend)
+	start_bg echo 5 "$PEER" client echo 127.0.0.1 "$PORT"
+	drain echo
+	wait_server echo
+	[ "$RC" -eq 3 ] || fail "client exited $RC (3: reset; 4: its own bytes came back): $(cat "$T/echo.err")"
+	next_line fsend
+	case $LINE in "fsend: fork: "*) ;; *) fail "fsend: $LINE" ;; esac
+	# Raising it back takes the same user (root lacks CAP_SYS_RESOURCE in
+	# some containers).
+	as_nobody prlimit --pid "$pid" --nproc=64:64 || fail "cannot raise the limit"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status "frecv once fork works" 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	stop_and_expect fsend TERM 15 "fsend on SIGTERM"
+	grep -q ': 100000 bytes in .*, acknowledged$' "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+}
+
+slow_producer_on_stdin_reaches_the_receiver_at_once() {
+	mkfifo "$T/in" "$T/out"
+	exec 7<>"$T/in" # the producer; no one else may hold it open for writing
+	start_server fsend "$FSEND" 0 - <"$T/in" 7>&-
+	(timeout "$TO" "$FRECV" -t 2 -o - 127.0.0.1 "$PORT" >"$T/out" 2>"$T/frecv.err"
+	 echo $? >"$T/rc") 7>&- &
+	exec 8<"$T/out"
+	# Each line must come out of frecv before the next goes in: held back
+	# for a whole chunk, the first would never come, and frecv -t 2 would
+	# time out.
+	for i in 1 2 3; do
+		echo "line $i" >&7
+		IFS= read -r got <&8 || fail "line $i never arrived: $(cat "$T/frecv.err")"
+		[ "$got" = "line $i" ] || fail "got '$got' for line $i"
+	done
+	exec 7>&-
+	! IFS= read -r got <&8 || fail "more came: $got"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	wait
+	expect_status frecv 0 "$(cat "$T/rc")"
+}
+
+# ---- smaller promises -----------------------------------------------------
+
+stdin_directory_is_refused_before_listening() {
+	timeout "$TO" "$FSEND" 0 - <"$T" >"$T/out" 2>"$T/err"
+	expect_status "fsend 0 - < DIR" 66 $?
+	expect_output "$T/err" "fsend: standard input: Is a directory"
+}
+
+closed_stdin_is_refused_not_sent_empty() {
+	timeout "$TO" "$FSEND" 0 - <&- >"$T/out" 2>"$T/err"
+	expect_status "fsend 0 - <&-" 66 $?
+	expect_output "$T/err" "fsend: standard input: Bad file descriptor"
+}
+
+quiet_still_prints_the_listening_line_for_port_00() {
+	random_file "$T/f" 1000
+	start_server fsend "$FSEND" -q 00 "$T/f"
+	run_frecv -q 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
+usage_synopsis_lists_every_option() {
+	: >"$T/f"
+	bad fsend 64 --bogus 0 "$T/f"
+	grep -q '^usage: fsend .*\[--progress\] port file$' "$T/err" || fail "$(cat "$T/err")"
+	bad frecv 64 --bogus 127.0.0.1 1
+	grep -q '^usage: frecv .*\[--max-size size\].*\[--progress\] host port$' "$T/err" ||
+		fail "$(cat "$T/err")"
+}
+
+ipv4_client_is_logged_as_ipv4() {
+	random_file "$T/f" 1000
+	start_server fsend "$FSEND" -v 0 "$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged$' \
+		"$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+}
+
+# ---- the network goes away ------------------------------------------------
+
+network_outage_ends_both_sides_within_their_timeout() {
+	need_root
+	command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+	a=fxa$$ b=fxb$$
+	ip netns add $a 2>/dev/null || skip "cannot make network namespaces here"
+	AT_EXIT="ip netns del $a 2>/dev/null; ip netns del $b 2>/dev/null"
+	ip netns add $b
+	# A 1 Gbit/s link from 198.18.0.0/15, which exists only in here.
+	ip link add va$$ netns $a type veth peer name vb$$ netns $b
+	ip -n $a addr add 198.18.0.1/30 dev va$$
+	ip -n $b addr add 198.18.0.2/30 dev vb$$
+	ip -n $a link set va$$ up
+	ip -n $b link set vb$$ up
+	tc -n $a qdisc add dev va$$ root tbf rate 1gbit burst 256kb latency 20ms 2>/dev/null ||
+		skip "tc cannot shape the link (tbf)"
+	head -c 1073741824 /dev/zero >"$T/f" 2>/dev/null || skip "no room for 1 GiB"
+	start_server fsend ip netns exec $a "$FSEND" -t 2 -b 198.18.0.1 0 "$T/f"
+	start_bg frecv 5 ip netns exec $b sh -c 'cd "$1" && exec "$2" -t 2 198.18.0.1 "$3"' \
+		sh "$T/recv" "$FRECV" "$PORT"
+	drain frecv
+	# Cut the cable once 16 MiB have crossed.
+	rx=/sys/class/net/vb$$/statistics/rx_bytes
+	n=0
+	while [ "$(ip netns exec $b cat $rx)" -lt 16777216 ]; do
+		n=$((n + 1))
+		[ "$n" -lt 400 ] || fail "the transfer did not start"
+		sleep 0.05
+	done
+	ip -n $a link set va$$ down
+	ip -n $b link set vb$$ down
+	# -t 2, and a second more.
+	gone_within 3 "$frecv_pid"
+	gone_within 3 "$fsend_pid"
+	wait_server frecv
+	expect_status frecv 74 "$RC"
+	grep -q 'timed out' "$T/frecv.err" || fail "frecv: $(cat "$T/frecv.err")"
+	expect_empty_dir "$T/recv"
+	wait_server fsend
+	expect_status fsend 74 "$RC"
+	grep -q 'timed out' "$T/fsend.err" || fail "fsend: $(cat "$T/fsend.err")"
+	rm -f "$T/f"
+}
+
+case ${1:-} in
+'' | *[!a-z0-9_]*) fail "usage: stops.sh TEST_NAME" ;;
+esac
+"$1"
