@@ -291,17 +291,21 @@ retry_connects_to_server_started_later() {
 	same_file "$T/f" "$T/recv/receive.dat"
 }
 
-no_clobber_keeps_existing_file() {
+no_clobber_refuses_existing_file_before_connecting() {
 	echo precious >"$T/recv/receive.dat"
 	random_file "$T/f" 100000
 	start_server fsend "$FSEND" 0 "$T/f"
 	run_frecv -n 127.0.0.1 "$PORT"
 	expect_status frecv 73 "$RC"
-	grep -q '^frecv: receive.dat: File exists$' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
-	wait_server fsend
-	expect_status fsend 76 "$RC"
+	expect_output "$T/frecv.err" "frecv: receive.dat: File exists"
 	expect_output "$T/recv/receive.dat" precious
 	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
+	# It never connected: the one transfer fsend serves is still there.
+	run_frecv -o copy 127.0.0.1 "$PORT"
+	expect_status "frecv -o copy" 0 "$RC"
+	same_file "$T/f" "$T/recv/copy"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
 }
 
 no_clobber_writes_a_new_file() {

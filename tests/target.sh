@@ -1,0 +1,338 @@
+#!/bin/sh
+# What frecv promises about its output: status 0 means the target holds
+# exactly the bytes sent, durably; 76 that it does but the sender could not
+# be told; any other status that the target is as it was and nothing was
+# left beside it.  Tried as users, scripts and daemons run it.  Each
+# function is one CTest test (label "target"); exit 77 means skipped.
+. "$(dirname "$0")/lib.sh"
+
+# ---- closed descriptors, and stdout by any name ----------------------------
+
+closed_stderr_keeps_the_meter_out_of_the_file() {
+	serve_one 300000 -c 1K
+	(cd "$T/recv" && timeout "$TO" "$FRECV" --progress -c 1K 127.0.0.1 "$PORT" >"$T/frecv.out" 2>&-)
+	expect_status "frecv 2>&-" 0 $?
+	same_file "$T/f" "$T/recv/receive.dat"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
+closed_stdout_with_output_dash_is_refused() {
+	serve_one 100000
+	(cd "$T/recv" && timeout "$TO" "$FRECV" -o - 127.0.0.1 "$PORT" >&- 2>"$T/frecv.err")
+	expect_status "frecv -o - >&-" 73 $?
+	expect_output "$T/frecv.err" "frecv: standard output: Bad file descriptor"
+	# It never connected (nothing went back to the server): fsend still
+	# has its one transfer to make.
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
+output_dev_stdout_into_a_pipe_carries_only_data() {
+	serve_one 1000
+	(cd "$T/recv" && timeout "$TO" "$FRECV" -o /dev/stdout 127.0.0.1 "$PORT" 2>"$T/frecv.err" |
+		cat >"$T/out")
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	same_file "$T/f" "$T/out"
+	expect_output "$T/frecv.err" "received file data"
+	expect_empty_dir "$T/recv"
+}
+
+# ---- permissions and odd directories -------------------------------------------
+
+drop_box_directory_takes_the_file() {
+	need_nobody
+	mkdir -m 0333 "$T/drop"
+	serve_one 200000
+	as_nobody timeout "$TO" "$FRECV" -o "$T/drop/receive.dat" 127.0.0.1 "$PORT" \
+		>"$T/frecv.out" 2>"$T/frecv.err"
+	expect_status "frecv into a 0333 directory" 0 $?
+	same_file "$T/f" "$T/drop/receive.dat"
+	[ "$(ls -A "$T/drop")" = receive.dat ] || fail "left: $(ls -A "$T/drop")"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
+foreign_target_in_sticky_directory_is_refused_before_connecting() {
+	need_nobody
+	mkdir -m 1777 "$T/shared"
+	echo precious >"$T/shared/receive.dat" # root's
+	serve_one 100000
+	(cd "$T/shared" && as_nobody timeout "$TO" "$FRECV" 127.0.0.1 "$PORT" \
+		>"$T/frecv.out" 2>"$T/frecv.err")
+	expect_status "frecv over another user's file in a sticky directory" 73 $?
+	expect_output "$T/frecv.err" "frecv: receive.dat: Operation not permitted"
+	expect_output "$T/shared/receive.dat" precious
+	[ "$(ls -A "$T/shared")" = receive.dat ] || fail "left: $(ls -A "$T/shared")"
+	run_frecv 127.0.0.1 "$PORT" # the transfer was never taken
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
+planted_files_in_sticky_directory_are_refused_even_for_root() {
+	need_nobody
+	mkdir -m 1777 "$T/shared"
+	as_nobody mkfifo "$T/shared/fifo"
+	as_nobody sh -c 'echo planted >"$1"' sh "$T/shared/file"
+	as_nobody ln -s /dev/null "$T/shared/link"
+	for name in fifo file link; do
+		bad frecv 73 -o "$T/shared/$name" 127.0.0.1 9
+		expect_output "$T/err" "frecv: $T/shared/$name: Permission denied"
+	done
+	expect_output "$T/shared/file" planted
+	[ -p "$T/shared/fifo" ] && [ -L "$T/shared/link" ] || fail "changed: $(ls -l "$T/shared")"
+}
+
+private_target_keeps_its_mode() {
+	echo old >"$T/recv/receive.dat"
+	chmod 600 "$T/recv/receive.dat"
+	random_file "$T/f" 10000
+	(umask 022 && roundtrip "$T/f" 127.0.0.1) || exit 1
+	[ "$(stat -c %a "$T/recv/receive.dat")" = 600 ] ||
+		fail "mode $(stat -c %a "$T/recv/receive.dat"), expected 600"
+}
+
+root_replacing_keeps_owner_and_group() {
+	need_root
+	echo old >"$T/recv/receive.dat"
+	chown 65534:65534 "$T/recv/receive.dat"
+	chmod 640 "$T/recv/receive.dat"
+	random_file "$T/f" 10000
+	roundtrip "$T/f" 127.0.0.1
+	[ "$(stat -c %u:%g:%a "$T/recv/receive.dat")" = 65534:65534:640 ] ||
+		fail "now $(stat -c %u:%g:%a "$T/recv/receive.dat"), expected 65534:65534:640"
+}
+
+read_only_target_is_refused_before_connecting() {
+	need_nobody
+	mkdir -m 777 "$T/dir"
+	as_nobody sh -c 'echo precious >"$1" && chmod 444 "$1"' sh "$T/dir/receive.dat"
+	as_nobody timeout "$TO" "$FRECV" -o "$T/dir/receive.dat" 127.0.0.1 9 >"$T/out" 2>"$T/err"
+	expect_status "frecv over a read-only file" 73 $?
+	expect_output "$T/err" "frecv: $T/dir/receive.dat: Permission denied"
+	expect_output "$T/dir/receive.dat" precious
+}
+
+names_up_to_name_max_bytes_are_stored() {
+	random_file "$T/f" 5000
+	for len in 247 248 255; do
+		name=$(printf "%${len}s" | tr ' ' n)
+		roundtrip "$T/f" 127.0.0.1 "" "-o $name" "$T/recv/$name"
+		rm "$T/recv/$name"
+	done
+}
+
+symbolic_link_at_target_is_followed() {
+	echo old >"$T/real"
+	ln -s "$T/real" "$T/recv/receive.dat"
+	random_file "$T/f" 10000
+	roundtrip "$T/f" 127.0.0.1 "" "" "$T/real"
+	[ -L "$T/recv/receive.dat" ] || fail "the link was replaced"
+	[ "$(ls -A "$T")" != "" ] && [ -z "$(ls -A "$T" | grep '^\.real\.')" ] || fail "temporary left"
+}
+
+dangling_symbolic_link_is_refused() {
+	ln -s "$T/nowhere" "$T/recv/receive.dat"
+	(cd "$T/recv" && timeout "$TO" "$FRECV" 127.0.0.1 9 >"$T/out" 2>"$T/err")
+	expect_status "frecv through a dangling link" 73 $?
+	expect_output "$T/err" "frecv: receive.dat: No such file or directory"
+	[ ! -e "$T/nowhere" ] || fail "created the link's target"
+}
+
+hard_link_to_target_keeps_the_old_data() {
+	echo old >"$T/recv/receive.dat"
+	ln "$T/recv/receive.dat" "$T/other"
+	random_file "$T/f" 10000
+	roundtrip "$T/f" 127.0.0.1
+	expect_output "$T/other" old
+}
+
+# ---- the commit ---------------------------------------------------------------
+
+server_reset_during_commit_keeps_the_old_file() {
+	need_strace
+	echo precious >"$T/recv/receive.dat"
+	mkfifo "$T/go"
+	exec 6<>"$T/go"
+	start_server -k peer "$PEER" server end-then-reset 100000 <"$T/go"
+	# The server's reset arrives while frecv syncs the file (held 3 s).
+	start_bg frecv 5 sh -c 'cd "$1" && exec strace -f -o "$2" -e trace=fsync \
+		-e inject=fsync:delay_enter=3000000 "$3" 127.0.0.1 "$4"' \
+		sh "$T/recv" "$T/frecv.trace" "$FRECV" "$PORT"
+	drain frecv
+	wait_trace "$T/frecv.trace" fsync
+	echo go >&6
+	next_line peer # ended
+	next_line peer # reset
+	wait_server frecv
+	expect_status frecv 74 "$RC"
+	keeps_nothing
+}
+
+acknowledgement_undeliverable_after_commit_is_76_with_the_file_stored() {
+	need_strace
+	echo precious >"$T/recv/receive.dat"
+	mkfifo "$T/go"
+	exec 6<>"$T/go"
+	start_server -k peer "$PEER" server end-then-reset 100000 <"$T/go"
+	# The reset arrives after frecv's last look at the connection, while
+	# the rename (held 3 s) puts the file in place.
+	start_bg frecv 5 sh -c 'cd "$1" && exec strace -f -o "$2" -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:delay_enter=3000000 "$3" 127.0.0.1 "$4"' \
+		sh "$T/recv" "$T/frecv.trace" "$FRECV" "$PORT"
+	drain frecv
+	wait_trace "$T/frecv.trace" rename
+	echo go >&6
+	next_line peer
+	next_line peer
+	wait_server frecv
+	expect_status frecv 76 "$RC"
+	grep -q '^frecv: receive.dat: stored, but the acknowledgement could not be sent: ' \
+		"$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
+	[ "$(wc -c <"$T/recv/receive.dat")" -eq 100000 ] || fail "not the new file"
+}
+
+# ---- signals, sudden death, limits -------------------------------------------------
+
+every_stop_signal_mid_transfer_leaves_only_the_old_file() {
+	ulimit -c 0 # SIGQUIT and SIGABRT would leave a core file
+	i=0
+	for sig in HUP INT QUIT TERM USR1 USR2 ALRM ABRT VTALRM PROF XCPU POLL PWR RTMIN RTMAX; do
+		num=$(signum "$sig") || continue
+		i=$((i + 1))
+		echo precious >"$T/recv/receive.dat"
+		frecv_mid_transfer
+		kill -"$sig" "$frecv_pid"
+		wait "$frecv_pid"
+		expect_status "frecv on SIG$sig" $((128 + num)) $?
+		keeps_nothing
+		kill "$peer_pid" 2>/dev/null
+		wait_server peer
+		rm -f "$T"/peer.*
+	done
+	[ "$i" -ge 10 ] || fail "only $i signals known to kill -l"
+}
+
+sigkill_mid_transfer_leaves_only_the_old_file() {
+	echo precious >"$T/recv/receive.dat"
+	frecv_mid_transfer
+	if ls -A "$T/recv" | grep -q '^\.receive\.dat\.'; then
+		kill -KILL "$frecv_pid"
+		skip "this build uses a named temporary file: SIGKILL leaves it"
+	fi
+	kill -KILL "$frecv_pid"
+	wait "$frecv_pid"
+	expect_status frecv 137 $?
+	keeps_nothing
+}
+
+frecv_keeps_signals_ignored_at_start_ignored() {
+	mkfifo "$T/in"
+	exec 7<>"$T/in"
+	start_server fsend "$FSEND" 0 - <"$T/in" 7>&-
+	# nohup ignores SIGHUP; a script's background job has SIGINT ignored.
+	(cd "$T/recv" && exec nohup sh -c 'trap "" INT && exec "$0" -t 0 127.0.0.1 "$1"' \
+		"$FRECV" "$PORT" >"$T/frecv.out" 2>"$T/frecv.err") 7>&- &
+	frecv=$!
+	printf 'first half, ' >&7
+	child_of "$(pid_of fsend)" >/dev/null # frecv is connected
+	kill -HUP "$frecv"
+	kill -INT "$frecv"
+	printf 'second half\n' >&7
+	exec 7>&-
+	wait "$frecv"
+	expect_status "frecv after SIGHUP and SIGINT" 0 $?
+	expect_output "$T/recv/receive.dat" "first half, second half"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
+file_size_limit_is_an_error_not_a_death() {
+	echo precious >"$T/recv/receive.dat"
+	serve_one 1000000
+	(ulimit -f 100 && cd "$T/recv" && exec timeout "$TO" "$FRECV" 127.0.0.1 "$PORT" \
+		>"$T/frecv.out" 2>"$T/frecv.err")
+	expect_status "frecv under ulimit -f" 74 $?
+	expect_output "$T/frecv.err" "frecv: receive.dat: File too large"
+	keeps_nothing
+	wait_server fsend
+	[ "$RC" -eq 74 ] || [ "$RC" -eq 76 ] || fail "fsend exited $RC, expected 74 or 76"
+}
+
+fifo_without_reader_fails_within_the_timeout() {
+	mkfifo "$T/recv/fifo"
+	start=$(date +%s)
+	(cd "$T/recv" && timeout "$TO" "$FRECV" -t 2 -o fifo 127.0.0.1 9 >"$T/out" 2>"$T/err")
+	expect_status "frecv -t 2 -o FIFO without reader" 73 $?
+	[ $(($(date +%s) - start)) -le 4 ] || fail "took $(($(date +%s) - start)) s"
+	expect_output "$T/err" "frecv: fifo: no reader on the FIFO"
+}
+
+fifo_without_reader_wait_ends_on_sigterm() {
+	mkfifo "$T/recv/fifo"
+	(cd "$T/recv" && exec "$FRECV" -t 0 -o fifo 127.0.0.1 9 >"$T/out" 2>"$T/err") &
+	pid=$!
+	BG="$BG $pid"
+	# Wait until it waits (sleeping between tries to open the FIFO).
+	n=0
+	until [ "$(ps -o stat= -p "$pid" | cut -c1)" = S ] && [ -z "$(cat "$T/err")" ]; do
+		n=$((n + 1)); [ "$n" -lt 100 ] || fail "frecv never waited"; sleep 0.05
+	done
+	kill -TERM "$pid"
+	gone_within 2 "$pid"
+	wait "$pid"
+	expect_status "frecv on SIGTERM while waiting for a reader" 143 $?
+}
+
+max_size_below_the_stream_cuts_it_and_keeps_nothing() {
+	echo precious >"$T/recv/receive.dat"
+	serve_one 100000
+	run_frecv --max-size 99999 127.0.0.1 "$PORT"
+	expect_status "frecv --max-size 99999" 65 "$RC"
+	expect_output "$T/frecv.err" "frecv: 127.0.0.1 port $PORT: more than 99999 bytes (--max-size): connection reset"
+	keeps_nothing
+	wait_server fsend
+	[ "$RC" -eq 74 ] || [ "$RC" -eq 76 ] || fail "fsend exited $RC, expected 74 or 76"
+}
+
+max_size_equal_to_the_stream_is_taken() {
+	random_file "$T/f" 100000
+	roundtrip "$T/f" 127.0.0.1 "" "--max-size 100000"
+	random_file "$T/f" 2097152
+	roundtrip "$T/f" 127.0.0.1 "" "--max-size 2M -c 64K"
+}
+
+max_size_is_checked_as_a_size() {
+	bad frecv 64 --max-size 0 127.0.0.1 9
+	grep -q "^frecv: max size '0': out of range (1 to [0-9]*)$" "$T/err" || fail "$(cat "$T/err")"
+	bad frecv 64 --max-size 10Q 127.0.0.1 9
+	grep -q "^frecv: max size '10Q': not a size (digits, then K, M, G or T)$" "$T/err" ||
+		fail "$(cat "$T/err")"
+}
+
+stalled_consumer_of_stdout_is_not_timed_out() {
+	# frecv's -t watches the network, not the consumer: a pager being read
+	# slowly is no failure (the sender's own -t still bounds it).
+	serve_one 3000000
+	mkfifo "$T/go"
+	exec 6<>"$T/go"
+	(cd "$T/recv" && timeout "$TO" "$FRECV" -t 1 -o - 127.0.0.1 "$PORT" 2>"$T/frecv.err" |
+		(read -r _ <&6 && cat >"$T/out"); echo $? >"$T/rc") &
+	sleep 3 # the consumer reads nothing for three times frecv's -t
+	echo go >&6
+	wait
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	same_file "$T/f" "$T/out"
+}
+
+case ${1:-} in
+'' | *[!a-z0-9_]*) fail "usage: target.sh TEST_NAME" ;;
+esac
+"$1"
