@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHECK(cond)                                                           \
@@ -460,6 +461,194 @@ static int out_open_fails_cleanly_in_missing_directory(void)
 	return 0;
 }
 
+static int out_sync_keeps_target_mode_without_setid_bits(void)
+{
+	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300];
+	struct fx_outfile out;
+	struct stat st;
+	CHECK(scratch(dir, path, sizeof(path), "old") == 0);
+	CHECK(chmod(path, 04751) == 0);
+	CHECK(fx_out_open(&out, path, 0666) == 0);
+	CHECK(fx_out_sync(&out) == 0 && fx_out_commit(&out) == 0);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0751);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+static int out_commit_takes_a_name_of_name_max_bytes(void)
+{
+	char dir[] = "/tmp/fxunit-out.XXXXXX", path[600], name[256];
+	struct fx_outfile out;
+	CHECK(mkdtemp(dir) != NULL);
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	CHECK(fx_out_open(&out, path, 0644) == 0);
+	CHECK(fx_write_full(out.fd, "new", 3) == 3);
+	CHECK(fx_out_sync(&out) == 0 && fx_out_commit(&out) == 0);
+	CHECK(file_holds(path, "new"));
+	CHECK(count_entries(dir) == 1);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+static int out_open_refuses_directory_and_dangling_link(void)
+{
+	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300];
+	struct fx_outfile out;
+	CHECK(scratch(dir, path, sizeof(path), NULL) == 0);
+	CHECK(fx_out_open(&out, dir, 0644) == -1 && errno == EISDIR);
+	CHECK(symlink("nowhere", path) == 0);
+	CHECK(fx_out_open(&out, path, 0644) == -1 && errno == ENOENT);
+	CHECK(count_entries(dir) == 1);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
+
+/* Receive from a peer that sends len bytes, with x->max set, into out. */
+static int recv_from_sender(size_t len, int out, struct fx_xfer *x, int *r)
+{
+	int s[2], st;
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char buf[4096];
+		size_t left = len;
+		close(s[0]);
+		memset(buf, 'x', sizeof(buf));
+		while (left > 0) {
+			size_t k = left < sizeof(buf) ? left : sizeof(buf);
+			if (fx_write_full(s[1], buf, k) < 0)
+				_exit(0);  /* the receiver gave up: fine */
+			left -= k;
+		}
+		_exit(0);
+	}
+	close(s[1]);
+	*r = fx_recv_stream(s[0], out, x);
+	close(s[0]);
+	CHECK(waitpid(pid, &st, 0) == pid);
+	return 0;
+}
+
+static int recv_stream_cuts_a_stream_beyond_max(void)
+{
+	char path[] = "/tmp/fxunit-max.XXXXXX";
+	int out = mkstemp(path), r;
+	struct fx_xfer x = { .chunk = 1000, .max = 10000 };
+	CHECK(out >= 0);
+	unlink(path);
+	CHECK(recv_from_sender(10000, out, &x, &r) == 0);
+	CHECK(r == 0 && x.bytes == 10000);
+	CHECK(recv_from_sender(10001, out, &x, &r) == 0);
+	CHECK(r == -1 && errno == EMSGSIZE && x.out_failed == 0 && x.bytes <= 10000);
+	close(out);
+	return 0;
+}
+
+static int recv_stream_says_when_the_output_failed(void)
+{
+	int out = open("/dev/full", O_WRONLY), r;
+	struct fx_xfer x = { .chunk = 4096 };
+	CHECK(out >= 0);
+	CHECK(recv_from_sender(100000, out, &x, &r) == 0);
+	CHECK(r == -1 && errno == ENOSPC && x.out_failed == 1);
+	close(out);
+	return 0;
+}
+
+/* A loopback TCP connection: *c the client, *a the accepted side. */
+static int tcp_pair(int *c, int *a)
+{
+	char name[80];
+	int gai, l = fx_tcp_listen("127.0.0.1", "0", &gai);
+	CHECK(l >= 0 && fx_sock_name(l, name, sizeof(name)) == 0);
+	*c = fx_tcp_connect("127.0.0.1", strrchr(name, ':') + 1, 5, &gai);
+	CHECK(*c >= 0);
+	*a = fx_accept(l);
+	CHECK(*a >= 0);
+	close(l);
+	return 0;
+}
+
+static int conn_check_sees_a_reset_after_the_end_of_stream(void)
+{
+	int c, a;
+	char buf[8];
+	CHECK(tcp_pair(&c, &a) == 0);
+	CHECK(shutdown(a, SHUT_WR) == 0);
+	CHECK(read(c, buf, sizeof(buf)) == 0);  /* the end of stream */
+	CHECK(fx_conn_check(c) == 0);           /* is no error */
+	CHECK(fx_set_reset_on_close(a) == 0);
+	close(a);
+	/* Wait for the reset to land, without reading. */
+	int r = 0;
+	struct timespec pause = { 0, 5000000 };
+	for (int i = 0; i < 200 && (r = fx_conn_check(c)) == 0; i++)
+		nanosleep(&pause, NULL);
+	/* After the peer's end of stream, Linux calls a reset EPIPE. */
+	CHECK(r == -1 && (errno == EPIPE || errno == ECONNRESET));
+	close(c);
+	return 0;
+}
+
+static int peer_of_dual_stack_listener_is_named_as_ipv4(void)
+{
+	char name[80], peer[80];
+	int gai, l = fx_tcp_listen(NULL, "0", &gai), c, a;
+	CHECK(l >= 0 && fx_sock_name(l, name, sizeof(name)) == 0);
+	c = fx_tcp_connect("127.0.0.1", strrchr(name, ':') + 1, 5, &gai);
+	CHECK(c >= 0);
+	a = fx_accept(l);
+	CHECK(a >= 0 && fx_peer_name(a, peer, sizeof(peer)) == 0);
+	CHECK(strncmp(peer, "127.0.0.1:", 10) == 0);
+	close(a);
+	close(c);
+	close(l);
+	return 0;
+}
+
+static int read_line_masked_times_out_then_reads_a_line(void)
+{
+	int s[2];
+	char buf[16];
+	sigset_t none;
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+	sigemptyset(&none);
+	CHECK(fx_read_line_masked(s[0], buf, sizeof(buf), 1, &none) == -1 && errno == ETIMEDOUT);
+	CHECK(write(s[1], "thank you\n", 10) == 10);
+	CHECK(fx_read_line_masked(s[0], buf, sizeof(buf), 1, &none) == 10);
+	close(s[0]);
+	close(s[1]);
+	return 0;
+}
+
+static int send_stream_fails_within_its_timeout_when_nothing_moves(void)
+{
+	char path[] = "/tmp/fxunit-send.XXXXXX";
+	int in = mkstemp(path), c, a;
+	struct fx_xfer x = { .chunk = FX_CHUNK_DEFAULT };
+	struct timespec t0, t1;
+	CHECK(in >= 0);
+	unlink(path);
+	CHECK(ftruncate(in, 64 * 1024 * 1024) == 0);
+	CHECK(tcp_pair(&c, &a) == 0);  /* c never reads */
+	CHECK(fx_set_timeout(a, 1) == 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(fx_send_stream(a, in, &x) == -1 && errno == ETIMEDOUT && x.out_failed == 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* One timeout after the last byte that moved, not one per call. */
+	CHECK(t1.tv_sec - t0.tv_sec <= 2);
+	CHECK((fcntl(a, F_GETFL) & O_NONBLOCK) == 0);
+	close(a);
+	close(c);
+	close(in);
+	return 0;
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 #define T(name) { #name, name }
@@ -487,6 +676,15 @@ static const struct {
 	T(out_commit_new_refuses_existing_file),
 	T(out_abort_keeps_old_file_and_removes_temp),
 	T(out_open_fails_cleanly_in_missing_directory),
+	T(out_sync_keeps_target_mode_without_setid_bits),
+	T(out_commit_takes_a_name_of_name_max_bytes),
+	T(out_open_refuses_directory_and_dangling_link),
+	T(recv_stream_cuts_a_stream_beyond_max),
+	T(recv_stream_says_when_the_output_failed),
+	T(conn_check_sees_a_reset_after_the_end_of_stream),
+	T(peer_of_dual_stack_listener_is_named_as_ipv4),
+	T(read_line_masked_times_out_then_reads_a_line),
+	T(send_stream_fails_within_its_timeout_when_nothing_moves),
 };
 
 int main(int argc, char **argv)
