@@ -366,11 +366,12 @@ progress_meter_absent_without_terminal_unless_asked() {
 }
 
 version_prints_one_line() {
+	version=$(cat "$(dirname "$0")/../VERSION")
 	for p in fsend frecv; do
 		eval "_bin=\$$(echo $p | tr a-z A-Z)"
 		timeout "$TO" "$_bin" --version >"$T/out" 2>"$T/err"
 		expect_status "$p --version" 0 $?
-		expect_output "$T/out" "$p 1.0.0"
+		expect_output "$T/out" "$p $version"
 		[ ! -s "$T/err" ] || fail "stderr not empty"
 	done
 }
