@@ -408,7 +408,8 @@ install_puts_files_in_place() {
 			[ -f "$page" ] || fail "missing $page(.gz)"
 		fi
 	done
-	ls "$T"/inst/lib*/libfxfer.a >/dev/null 2>&1 || fail "missing libfxfer.a"
+	# lib/, or lib/<multiarch>/ where the prefix is /usr on Debian
+	[ -n "$(find "$T/inst" -name libfxfer.a)" ] || fail "missing libfxfer.a"
 	"$T/inst/bin/fsend" --version >/dev/null || fail "installed fsend does not run"
 }
 
