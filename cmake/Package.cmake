@@ -50,7 +50,8 @@ set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git" "/build/" "/build-")
 
 # /usr/share/doc/fxfer/copyright, in Debian's machine-readable format, with
 # the notice and text of LICENSE (read from there, so they cannot differ).
-file(READ LICENSE fx_licence_text)
+file(READ ${CMAKE_CURRENT_SOURCE_DIR}/LICENSE fx_licence_text)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS LICENSE)
 if(NOT fx_licence_text MATCHES "\nCopyright \\(c\\) ([^\n]+)\n\n(.*[^\n])\n*$")
   message(FATAL_ERROR "LICENSE: no \"Copyright (c)\" line followed by the licence")
 endif()
