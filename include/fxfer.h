@@ -13,8 +13,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define FX_VERSION "1.0.0"
-
 /* Chunk size: default and the bounds that -c enforces. */
 #define FX_CHUNK_DEFAULT ((size_t)1024 * 1024)
 #define FX_CHUNK_MIN ((size_t)1)

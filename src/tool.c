@@ -2,6 +2,7 @@
 #include "tool.h"
 
 #include "fxfer.h"
+#include "version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -268,7 +269,7 @@ int tool_net_status(int err)
 
 void tool_version(void)
 {
-	printf("%s %s\n", tool_name, FX_VERSION);
+	printf("%s %s\n", tool_name, TOOL_VERSION);
 }
 
 static double seconds_between(const struct timespec *a, const struct timespec *b)

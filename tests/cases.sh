@@ -370,11 +370,12 @@ progress_meter_absent_without_terminal_unless_asked() {
 }
 
 version_prints_one_line() {
+	version=$(cat "$(dirname "$0")/../VERSION")
 	for p in fsend frecv; do
 		eval "_bin=\$$(echo $p | tr a-z A-Z)"
 		timeout "$TO" "$_bin" --version >"$T/out" 2>"$T/err"
 		expect_status "$p --version" 0 $?
-		expect_output "$T/out" "$p 1.0.0"
+		expect_output "$T/out" "$p $version"
 		[ ! -s "$T/err" ] || fail "stderr not empty"
 	done
 }
@@ -399,11 +400,20 @@ manual_pages_lint_clean() {
 install_puts_files_in_place() {
 	: "${FX_BUILD_DIR:?}"
 	cmake --install "$FX_BUILD_DIR" --prefix "$T/inst" >/dev/null || fail "cmake --install"
-	for f in bin/fsend bin/frecv share/man/man1/fsend.1 share/man/man1/frecv.1 \
-		include/fxfer.h; do
+	for f in bin/fsend bin/frecv include/fxfer.h; do
 		[ -f "$T/inst/$f" ] || fail "missing $f"
 	done
-	ls "$T"/inst/lib*/libfxfer.a >/dev/null 2>&1 || fail "missing libfxfer.a"
+	# The pages are gzipped where the build found gzip, as Debian wants.
+	for p in fsend frecv; do
+		page=$T/inst/share/man/man1/$p.1
+		if [ -f "$page.gz" ]; then
+			gzip -dc "$page.gz" | cmp -s - "$(dirname "$0")/../man/$p.1" || fail "$page.gz"
+		else
+			[ -f "$page" ] || fail "missing $page(.gz)"
+		fi
+	done
+	# lib/, or lib/<multiarch>/ where the prefix is /usr on Debian
+	[ -n "$(find "$T/inst" -name libfxfer.a)" ] || fail "missing libfxfer.a"
 	"$T/inst/bin/fsend" --version >/dev/null || fail "installed fsend does not run"
 }
 

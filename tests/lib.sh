@@ -17,7 +17,9 @@ trap cleanup EXIT
 mkdir "$T/recv"
 
 # FX_TEST_WRAPPER (e.g. "valgrind -q --error-exitcode=99") runs every fsend
-# and frecv under that command.
+# and frecv under that command.  FSEND_REAL and FRECV_REAL stay the programs
+# themselves, for what a wrapper cannot stand (valgrind needs descriptor 2).
+FSEND_REAL=$FSEND FRECV_REAL=$FRECV
 if [ -n "${FX_TEST_WRAPPER:-}" ]; then
 	mkdir "$T/bin"
 	for _p in fsend frecv; do
