@@ -263,4 +263,54 @@ int fx_ack_ok(const char *buf, size_t len);
  */
 size_t fx_escape(char *dst, size_t size, const void *src, size_t len);
 
+/* ---- SHA-256 ------------------------------------------------------------ */
+
+/*
+ * SHA-256 (FIPS 180-4), streaming: fx_sha256_init, any number of
+ * fx_sha256_update calls of any lengths, then fx_sha256_final.  The same bytes
+ * give the same digest however they are split.  Uses the CPU's SHA
+ * instructions where it has them (x86-64), chosen at run time; plain C
+ * elsewhere.  Hashing cannot fail and allocates nothing.
+ */
+#define FX_SHA256_LEN ((size_t)32)      /* bytes in a digest */
+#define FX_SHA256_HEX_LEN ((size_t)64)  /* its hex digits, without the NUL */
+
+/* A digest in progress.  Its fields are private: only the functions below
+ * touch them.  A plain value: copy it to fork the computation. */
+struct fx_sha256 {
+	uint32_t h[8];             /* the chaining value */
+	uint64_t len;              /* bytes hashed so far */
+	unsigned char buf[64];     /* the partial block: len % 64 bytes */
+	int impl;                  /* which compression function */
+};
+
+/* Start a digest of no bytes. */
+void fx_sha256_init(struct fx_sha256 *ctx);
+
+/*
+ * Hash len more bytes of buf (buf may be NULL when len is 0).  The count is
+ * 64-bit, so inputs beyond 4 GiB are right, up to the 2^64 bits (2 EiB)
+ * below which FIPS 180-4 defines SHA-256.
+ */
+void fx_sha256_update(struct fx_sha256 *ctx, const void *buf, size_t len);
+
+/*
+ * Write the digest of every byte given since fx_sha256_init to out.  The
+ * context is then spent: fx_sha256_init it again before any other use.
+ */
+void fx_sha256_final(struct fx_sha256 *ctx, uint8_t out[FX_SHA256_LEN]);
+
+/*
+ * Format digest d as 64 lowercase hex digits and a NUL into out, as
+ * sha256sum prints it.  Returns out.
+ */
+char *fx_sha256_hex(const uint8_t d[FX_SHA256_LEN], char out[FX_SHA256_HEX_LEN + 1]);
+
+/*
+ * Parse s, exactly 64 hex digits (either case, nothing before or after them,
+ * not even a newline), into digest d.  Returns 0, or -1 with errno EINVAL and
+ * d untouched.
+ */
+int fx_sha256_parse_hex(const char *s, uint8_t d[FX_SHA256_LEN]);
+
 #endif /* FXFER_H */

@@ -3,9 +3,11 @@
  * CTest test, named for the behaviour it checks.
  */
 #include "fxfer.h"
+#include "fx_sha256_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) && !defined(FX_PORTABLE)
+#include <cpuid.h>
+#endif
 
 #define CHECK(cond)                                                           \
 	do {                                                                  \
@@ -649,6 +655,352 @@ static int send_stream_fails_within_its_timeout_when_nothing_moves(void)
 	return 0;
 }
 
+/* ---- SHA-256 ------------------------------------------------------------ */
+
+/* Digest of buf[0..len) in hex with implementation impl, or with whatever
+ * fx_sha256_init picks when impl is -1; fed in pieces of at most chunk. */
+static const char *sha256_hex_of(int impl, const void *buf, size_t len,
+                                 size_t chunk, char hex[FX_SHA256_HEX_LEN + 1])
+{
+	const unsigned char *p = buf;
+	struct fx_sha256 ctx;
+	uint8_t d[FX_SHA256_LEN];
+
+	if (impl < 0)
+		fx_sha256_init(&ctx);
+	else if (fx_sha256_init_impl(&ctx, impl) < 0)
+		return "(implementation not usable)";
+	for (size_t off = 0; off < len; off += chunk)
+		fx_sha256_update(&ctx, p + off, len - off < chunk ? len - off : chunk);
+	fx_sha256_final(&ctx, d);
+	return fx_sha256_hex(d, hex);
+}
+
+/* The examples of FIPS 180-4 (NIST's "SHA256.pdf" and "SHA2_Additional.pdf"):
+ * nothing, one block ("abc"), 448 bits (the padding needs a block of its
+ * own), 896 bits (two blocks), and a million bytes. */
+static int sha256_examples_hold(int impl)
+{
+	static const struct {
+		const char *msg;
+		const char *hex;
+	} ex[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+		{ "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoij"
+		  "klmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+		  "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1" },
+	};
+	char hex[FX_SHA256_HEX_LEN + 1];
+	char *million = malloc(1000000);
+
+	CHECK(million != NULL);
+	memset(million, 'a', 1000000);
+	for (size_t i = 0; i < sizeof(ex) / sizeof(ex[0]); i++)
+		CHECK(strcmp(sha256_hex_of(impl, ex[i].msg, strlen(ex[i].msg), 1000, hex),
+		             ex[i].hex) == 0);
+	CHECK(strcmp(sha256_hex_of(impl, million, 1000000, 1000000, hex),
+	             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0);
+	free(million);
+	return 0;
+}
+
+/* The skip of a test that needs the SHA extensions, where the CPU (or
+ * valgrind's virtual one, or an FX_PORTABLE build) has none. */
+static int no_sha_ni(void)
+{
+	fprintf(stderr, "SKIP: no SHA extensions here\n");
+	return 77;
+}
+
+static int sha256_portable_matches_fips_180_4_examples(void)
+{
+	return sha256_examples_hold(FX_SHA256_PORTABLE);
+}
+
+static int sha256_sha_ni_matches_fips_180_4_examples(void)
+{
+	if (!fx_sha256_impl_usable(FX_SHA256_SHANI))
+		return no_sha_ni();
+	return sha256_examples_hold(FX_SHA256_SHANI);
+}
+
+#if defined(__x86_64__) && !defined(FX_PORTABLE)
+/* Does the CPU say it has the SHA extensions and the shuffles they need?
+ * Asked apart from the library, with cpuid.h's names for the bits, so that
+ * a wrong leaf or bit there fails here.  Under valgrind the answer is no:
+ * its virtual CPU does not have them. */
+static int cpu_reports_sha(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
+		return 0;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+#else
+static int cpu_reports_sha(void)
+{
+	return 0; /* the library has only the portable code here */
+}
+#endif
+
+/* Without this, a broken CPUID check would quietly leave every build on the
+ * portable code, and every other test would still pass (skipping some). */
+static int sha256_init_uses_sha_ni_exactly_when_the_cpu_has_it(void)
+{
+	int want = cpu_reports_sha() ? FX_SHA256_SHANI : FX_SHA256_PORTABLE;
+	struct fx_sha256 ctx;
+
+	CHECK(fx_sha256_impl_usable(FX_SHA256_PORTABLE));
+	CHECK(fx_sha256_impl_usable(FX_SHA256_SHANI) == cpu_reports_sha());
+	CHECK(fx_sha256_impl_default() == want);
+	fx_sha256_init(&ctx);
+	CHECK(ctx.impl == want);
+	CHECK(!fx_sha256_impl_usable(FX_SHA256_NIMPL) && !fx_sha256_impl_usable(-1));
+	CHECK(fx_sha256_init_impl(&ctx, FX_SHA256_NIMPL) == -1 && errno == ENOTSUP);
+	return 0;
+}
+
+/* One message cut in two at every offset from 0 to 200, in three, and fed
+ * a byte at a time: always the digest of one update.  Through the default
+ * choice and, forced, the portable code. */
+static int sha256_split_updates_match_one_update(void)
+{
+	static const int impls[] = { -1, FX_SHA256_PORTABLE };
+	unsigned char msg[333];
+	char whole[FX_SHA256_HEX_LEN + 1], hex[FX_SHA256_HEX_LEN + 1];
+	uint8_t d[FX_SHA256_LEN];
+	struct fx_sha256 ctx;
+
+	fill_pattern(msg, sizeof(msg), 13);
+	for (size_t m = 0; m < sizeof(impls) / sizeof(impls[0]); m++) {
+		int impl = impls[m] < 0 ? fx_sha256_impl_default() : impls[m];
+
+		sha256_hex_of(impls[m], msg, sizeof(msg), sizeof(msg), whole);
+		for (size_t k = 0; k <= 200; k++) {
+			size_t j = k + (sizeof(msg) - k) / 3;
+
+			CHECK(fx_sha256_init_impl(&ctx, impl) == 0);
+			fx_sha256_update(&ctx, msg, k);
+			fx_sha256_update(&ctx, msg + k, sizeof(msg) - k);
+			fx_sha256_final(&ctx, d);
+			CHECK(strcmp(fx_sha256_hex(d, hex), whole) == 0);
+
+			CHECK(fx_sha256_init_impl(&ctx, impl) == 0);
+			fx_sha256_update(&ctx, msg, k);
+			fx_sha256_update(&ctx, NULL, 0);
+			fx_sha256_update(&ctx, msg + k, j - k);
+			fx_sha256_update(&ctx, msg + j, sizeof(msg) - j);
+			fx_sha256_final(&ctx, d);
+			CHECK(strcmp(fx_sha256_hex(d, hex), whole) == 0);
+		}
+		CHECK(strcmp(sha256_hex_of(impls[m], msg, sizeof(msg), 1, hex), whole) == 0);
+	}
+	return 0;
+}
+
+/* The two implementations on the same bytes: every length from 0 to 300 at
+ * every alignment mod 16, and a few megabytes at odd addresses, in one
+ * update and in uneven pieces. */
+static int sha256_sha_ni_matches_portable_on_random_data(void)
+{
+	static const size_t big[] = { 65536 * 3 + 1, ((size_t)1 << 20) + 13,
+	                              ((size_t)4 << 20) + 63 };
+	size_t size = ((size_t)4 << 20) + 64 + 16;
+	unsigned char *buf = malloc(size);
+	char a[FX_SHA256_HEX_LEN + 1], b[FX_SHA256_HEX_LEN + 1];
+
+	if (!fx_sha256_impl_usable(FX_SHA256_SHANI)) {
+		free(buf);
+		return no_sha_ni();
+	}
+	CHECK(buf != NULL);
+	fill_pattern(buf, size, 2024);
+	for (size_t len = 0; len <= 300; len++) {
+		for (size_t off = 0; off < 16; off++) {
+			sha256_hex_of(FX_SHA256_PORTABLE, buf + off, len, len + 1, a);
+			sha256_hex_of(FX_SHA256_SHANI, buf + off, len, len + 1, b);
+			CHECK(strcmp(a, b) == 0);
+		}
+	}
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		const unsigned char *p = buf + 1 + 2 * i;
+		sha256_hex_of(FX_SHA256_PORTABLE, p, big[i], big[i], a);
+		sha256_hex_of(FX_SHA256_SHANI, p, big[i], big[i], b);
+		CHECK(strcmp(a, b) == 0);
+		sha256_hex_of(FX_SHA256_SHANI, p, big[i], 1000 + 7 * i, b);
+		CHECK(strcmp(a, b) == 0);
+		sha256_hex_of(FX_SHA256_PORTABLE, p, big[i], 65536 + 5, b);
+		CHECK(strcmp(a, b) == 0);
+	}
+	free(buf);
+	return 0;
+}
+
+/* Files of every length from 0 to 200, around the block sizes and buffer
+ * sizes a reader is likely to use, and a few random megabytes: each
+ * implementation's digests are the ones coreutils' sha256sum prints. */
+static int sha256_agrees_with_sha256sum_on_files(void)
+{
+	char dir[] = "/tmp/fxunit-sha.XXXXXX", path[300], line[400];
+	char hex[FX_SHA256_HEX_LEN + 1];
+	size_t lens[300], n = 0, big = ((size_t)3 << 20) + 7;
+	unsigned char *buf = malloc(big);
+	size_t cmdsize = sizeof(dir) + 300 * 16 + 64;
+	char *cmd = malloc(cmdsize);
+	int status;
+	FILE *f;
+
+	CHECK(buf != NULL && cmd != NULL && mkdtemp(dir) != NULL);
+	fill_pattern(buf, big, 99);
+	for (size_t len = 0; len <= 200; len++)
+		lens[n++] = len;
+	for (size_t k = 256; k <= ((size_t)1 << 20); k *= 2) {
+		lens[n++] = k - 1;
+		lens[n++] = k;
+		lens[n++] = k + 1;
+	}
+	lens[n++] = big;
+	/* One sha256sum for them all, named by index, read back in order. */
+	snprintf(cmd, cmdsize, "cd %s && sha256sum", dir);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%zu", dir, i);
+		f = fopen(path, "w");
+		CHECK(f != NULL && fwrite(buf, 1, lens[i], f) == lens[i] && fclose(f) == 0);
+		snprintf(cmd + strlen(cmd), cmdsize - strlen(cmd), " %zu", i);
+	}
+	snprintf(cmd + strlen(cmd), cmdsize - strlen(cmd), " 2>/dev/null");
+	f = popen(cmd, "r");
+	CHECK(f != NULL);
+	for (size_t i = 0; i < n && fgets(line, sizeof(line), f) != NULL; i++) {
+		char want[400];
+
+		snprintf(want, sizeof(want), "  %zu\n", i);
+		CHECK(strlen(line) == FX_SHA256_HEX_LEN + strlen(want));
+		CHECK(strcmp(line + FX_SHA256_HEX_LEN, want) == 0);
+		line[FX_SHA256_HEX_LEN] = '\0';
+		for (int impl = 0; impl < FX_SHA256_NIMPL; impl++) {
+			if (fx_sha256_impl_usable(impl))
+				CHECK(strcmp(sha256_hex_of(impl, buf, lens[i], 32768, hex),
+				             line) == 0);
+		}
+		snprintf(path, sizeof(path), "%s/%zu", dir, i);
+		unlink(path);
+		lens[i] = SIZE_MAX; /* checked */
+	}
+	status = pclose(f);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%zu", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
+	free(cmd);
+	free(buf);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		fprintf(stderr, "SKIP: no sha256sum here\n");
+		return 77;
+	}
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(lens[n - 1] == SIZE_MAX);
+	return 0;
+}
+
+/* 4 GiB and 65 bytes of zeros: a 32-bit count of bytes would hash it as 65
+ * bytes' length.  The digest is sha256sum's.  Seconds with the CPU's SHA
+ * instructions, minutes without, so it runs only with them. */
+static int sha256_counts_length_beyond_4gib(void)
+{
+	size_t chunk = (size_t)1 << 20;
+	unsigned char *zeros = calloc(1, chunk);
+	char hex[FX_SHA256_HEX_LEN + 1];
+	uint8_t d[FX_SHA256_LEN];
+	struct fx_sha256 ctx;
+
+	if (fx_sha256_impl_default() != FX_SHA256_SHANI) {
+		free(zeros);
+		fprintf(stderr, "SKIP: too slow without the SHA extensions\n");
+		return 77;
+	}
+	CHECK(zeros != NULL);
+	fx_sha256_init(&ctx);
+	for (int i = 0; i < 4096; i++)
+		fx_sha256_update(&ctx, zeros, chunk);
+	fx_sha256_update(&ctx, zeros, 65);
+	CHECK(ctx.len == ((uint64_t)1 << 32) + 65);
+	fx_sha256_final(&ctx, d);
+	CHECK(strcmp(fx_sha256_hex(d, hex), "9ea0597e74b9cb058f2d853f86b3c3b1bb43cf71f6b4113ada747653470bb24c") == 0);
+	free(zeros);
+	return 0;
+}
+
+static int sha256_hex_prints_lowercase_like_sha256sum(void)
+{
+	uint8_t d[FX_SHA256_LEN];
+	char hex[FX_SHA256_HEX_LEN + 1];
+
+	for (size_t i = 0; i < FX_SHA256_LEN; i++)
+		d[i] = (uint8_t)(i * 8 + 7);
+	memset(hex, 'x', sizeof(hex));
+	CHECK(fx_sha256_hex(d, hex) == hex);
+	CHECK(strcmp(hex, "070f171f272f373f474f575f676f777f878f979fa7afb7bfc7cfd7dfe7eff7ff") == 0);
+	memset(d, 0, sizeof(d));
+	CHECK(strcmp(fx_sha256_hex(d, hex),
+	             "0000000000000000000000000000000000000000000000000000000000000000") == 0);
+	return 0;
+}
+
+static int sha256_parse_hex_accepts_either_case(void)
+{
+	static const char lower[] = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	static const char upper[] = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
+	static const char mixed[] = "Ba7816bF8f01cfeA414140DE5dae2223b00361a396177a9cb410ff61f20015aD";
+	uint8_t d[FX_SHA256_LEN], e[FX_SHA256_LEN];
+	char hex[FX_SHA256_HEX_LEN + 1];
+
+	CHECK(fx_sha256_parse_hex(lower, d) == 0);
+	CHECK(d[0] == 0xba && d[1] == 0x78 && d[31] == 0xad);
+	CHECK(strcmp(fx_sha256_hex(d, hex), lower) == 0);
+	CHECK(fx_sha256_parse_hex(upper, e) == 0 && memcmp(d, e, sizeof(d)) == 0);
+	CHECK(fx_sha256_parse_hex(mixed, e) == 0 && memcmp(d, e, sizeof(d)) == 0);
+	CHECK(fx_sha256_parse_hex("0000000000000000000000000000000000000000000000000000000000000000", e) == 0);
+	CHECK(e[0] == 0 && e[31] == 0);
+	CHECK(fx_sha256_parse_hex("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", e) == 0);
+	CHECK(e[0] == 0xff && e[31] == 0xff);
+	return 0;
+}
+
+static int sha256_parse_hex_rejects_wrong_length_and_non_hex(void)
+{
+	static const char *const bad[] = {
+		"",
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",   /* 63 */
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad0", /* 65 */
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ag",
+		"ga7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n",
+		" ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a",
+		"0xa7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		"0x7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		"ba7816bf8f01cfea414140de5dae2223 00361a396177a9cb410ff61f20015ad",
+		"ba7816bf8f01cfea414140de5dae2223-b00361a396177a9cb410ff61f20015a",
+		"ba7816bf8f01cfea414140de5dae2223\303\2510361a396177a9cb410ff61f20015ad",
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  -",
+	};
+	uint8_t d[FX_SHA256_LEN], untouched[FX_SHA256_LEN];
+
+	memset(untouched, 0xee, sizeof(untouched));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(d, untouched, sizeof(d));
+		errno = 0;
+		CHECK(fx_sha256_parse_hex(bad[i], d) == -1 && errno == EINVAL);
+		CHECK(memcmp(d, untouched, sizeof(d)) == 0);
+	}
+	return 0;
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 #define T(name) { #name, name }
@@ -685,6 +1037,16 @@ static const struct {
 	T(peer_of_dual_stack_listener_is_named_as_ipv4),
 	T(read_line_masked_times_out_then_reads_a_line),
 	T(send_stream_fails_within_its_timeout_when_nothing_moves),
+	T(sha256_portable_matches_fips_180_4_examples),
+	T(sha256_sha_ni_matches_fips_180_4_examples),
+	T(sha256_init_uses_sha_ni_exactly_when_the_cpu_has_it),
+	T(sha256_split_updates_match_one_update),
+	T(sha256_sha_ni_matches_portable_on_random_data),
+	T(sha256_agrees_with_sha256sum_on_files),
+	T(sha256_counts_length_beyond_4gib),
+	T(sha256_hex_prints_lowercase_like_sha256sum),
+	T(sha256_parse_hex_accepts_either_case),
+	T(sha256_parse_hex_rejects_wrong_length_and_non_hex),
 };
 
 int main(int argc, char **argv)

@@ -3,7 +3,8 @@
 # side in one run.  Runs the tools alternately, checks every output byte for
 # byte (a transfer that is not exact gets no figures), and prints medians of
 # wall time, throughput, CPU time (both processes) and peak RSS (each process),
-# with ratios against each peer.
+# with ratios against each peer; then the library's SHA-256 speed against
+# sha256sum on the same page-cached file.
 #
 # usage: sh tests/bench/bench.sh BUILD_DIR [SECOND_BUILD_DIR]
 #   the second build (e.g. the portable preset) is measured as another row.
@@ -147,6 +148,9 @@ for t in $tools; do
 	awk -v t="$t" -v l="$(label $t)" '$1 == "fx" { w = $2; c = $3 } $1 == t { pw = $2; pc = $3 }
 		END { printf "fsend/frecv vs %s: wall %.2fx, CPU %.2fx\n", l, w / pw, c / pc }' "$W/medians"
 done
+
+# The hash alone, each implementation against coreutils, on the same file.
+"$B1/sha256speed" -n "$runs" -c sha256sum "$W/src" || failed="$failed sha256speed"
 
 # Memory must not grow with the file: the same pair on 1 MiB.
 if ! case " $failed " in *" fx "*) true ;; *) false ;; esac; then
