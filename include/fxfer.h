@@ -21,8 +21,10 @@
 /* The acknowledgement frecv sends: "thank you" and its NUL, 10 bytes. */
 #define FX_ACK "thank you"
 #define FX_ACK_LEN ((size_t)10)
+/* What frecv --sha256 sends after them: "sha256 ", 64 hex digits, a newline. */
+#define FX_ACK_SHA256 "sha256 "
 /* fsend never reads more than this many bytes of acknowledgement. */
-#define FX_ACK_MAX ((size_t)64)
+#define FX_ACK_MAX ((size_t)128)
 
 /* ---- Full reads and writes ------------------------------------------- */
 
@@ -68,6 +70,8 @@ ssize_t fx_read_line_masked(int fd, char *buf, size_t len, unsigned timeout,
 
 /* ---- Bulk transfer ---------------------------------------------------- */
 
+struct fx_sha256;
+
 /* Called after each chunk with the bytes moved so far (for a progress meter). */
 typedef void fx_progress_fn(void *arg, uint64_t bytes);
 
@@ -80,6 +84,8 @@ struct fx_xfer {
 	uint64_t max;              /* fx_recv_stream: the longest stream taken; 0: no limit */
 	int out_failed;            /* after an error: 1 if writing the output failed,
 	                              0 if reading the input did */
+	struct fx_sha256 *sha;     /* NULL, or a digest that every byte moved is
+	                              added to (see fx_sha256_init) */
 };
 
 /*
@@ -88,8 +94,10 @@ struct fx_xfer {
  * bytes per call; anything else, or a build with FX_PORTABLE, through a
  * read/write loop with one chunk-sized buffer, which writes whatever each
  * read returned at once (a slow pipe's data is not held back to fill a
- * chunk).  Returns 0, or -1 with errno and x->out_failed set (1: the socket
- * failed, 0: reading fd did).
+ * chunk).  With x->sha, exactly the bytes sent are hashed too (on the fast
+ * path read back from the page cache, so a file changed while it is sent
+ * shows as a digest the receiver does not match).  Returns 0, or -1 with
+ * errno and x->out_failed set (1: the socket failed, 0: reading fd did).
  */
 int fx_send_stream(int sock, int fd, struct fx_xfer *x);
 
@@ -100,8 +108,11 @@ int fx_send_stream(int sock, int fd, struct fx_xfer *x);
  * a read/write loop.  x->bytes counts the bytes written to fd.  With x->max
  * set, a stream longer than x->max bytes fails with EMSGSIZE as soon as the
  * excess arrives (what was written stays written: the caller discards it).
- * Returns 0, or -1 with errno and x->out_failed set (1: writing fd failed,
- * 0: the socket did, or the stream was too long).
+ * With x->sha, exactly the bytes written are hashed too (on the fast path
+ * read back from fd, which must then be open for reading too; a write-only
+ * fd takes the portable path).  Returns 0, or -1 with errno and
+ * x->out_failed set (1: writing fd failed, 0: the socket did, or the stream
+ * was too long).
  */
 int fx_recv_stream(int sock, int fd, struct fx_xfer *x);
 
@@ -250,12 +261,6 @@ int fx_parse_port(const char *s, unsigned *port);
 int fx_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *size);
 
 /*
- * Is buf[0..len) the acknowledgement?  "thank you", optionally followed by a
- * newline (or CR LF) and/or a NUL.  Returns 1 or 0.
- */
-int fx_ack_ok(const char *buf, size_t len);
-
-/*
  * Copy len bytes of untrusted src into dst as printable text: printable ASCII
  * stays, backslash becomes "\\", newline, CR, tab and NUL become "\n", "\r",
  * "\t", "\0", anything else "\xHH".  Always NUL-terminates (if size > 0), never
@@ -312,5 +317,15 @@ char *fx_sha256_hex(const uint8_t d[FX_SHA256_LEN], char out[FX_SHA256_HEX_LEN +
  * d untouched.
  */
 int fx_sha256_parse_hex(const char *s, uint8_t d[FX_SHA256_LEN]);
+
+/*
+ * Judge an acknowledgement, buf[0..len): "thank you", then optionally a
+ * newline (or CR LF) and optionally a NUL; after the NUL optionally
+ * FX_ACK_SHA256, 64 hex digits and a newline, as frecv --sha256 sends.
+ * Returns 1 for an acknowledgement, with *has_digest 1 and the digest in
+ * digest when it carried one (else *has_digest 0); 0 for anything else.
+ */
+int fx_ack_parse(const char *buf, size_t len, uint8_t digest[FX_SHA256_LEN],
+                 int *has_digest);
 
 #endif /* FXFER_H */

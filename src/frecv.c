@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--max-size size] [--retry seconds] [--progress] host port"
+#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--expect-sha256 hex] [--max-size size] [--retry seconds] [--progress] [--sha256] host port"
 
 /* The named temporary file a signal must remove; empty when there is none
  * (an unnamed one, on Linux, vanishes with the process by itself). */
@@ -41,6 +41,10 @@ static void usage(void)
 	       "  -o, --output PATH store the file as PATH (default receive.dat)\n"
 	       "                    (\"-\": standard output)\n"
 	       "  -n, --no-clobber  never replace an existing file (status 73)\n"
+	       "      --sha256      print the SHA-256 of what was stored, and send it to the\n"
+	       "                    server with the acknowledgement (fsend --sha256)\n"
+	       "      --expect-sha256 HEX\n"
+	       "                    store the file only if its SHA-256 is HEX (status 65)\n"
 	       "      --max-size SIZE\n"
 	       "                    refuse a stream longer than SIZE bytes (K, M, G or T\n"
 	       "                    suffix; status 65)\n"
@@ -60,6 +64,9 @@ struct opts {
 	const char *output;
 	unsigned long retry;
 	uint64_t max_size;   /* 0: no limit */
+	int sha256;          /* --sha256 */
+	int expect;          /* --expect-sha256 given: */
+	uint8_t expected[FX_SHA256_LEN];
 	int no_clobber;
 	struct tool_opts c;
 };
@@ -71,6 +78,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "no-clobber", no_argument, NULL, 'n' },
 		{ "retry", required_argument, NULL, 'R' },
 		{ "max-size", required_argument, NULL, 'S' },
+		{ "sha256", no_argument, NULL, 'H' },
+		{ "expect-sha256", required_argument, NULL, 'E' },
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -98,6 +107,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'R':
 			if (tool_number("retry", optarg, 0, 86400, &o->retry) < 0)
 				return EX_USAGE;
+			break;
+		case 'H':
+			o->sha256 = 1;
+			break;
+		case 'E':
+			if (fx_sha256_parse_hex(optarg, o->expected) < 0)
+				return tool_usage_error("expected sha256", "not 64 hex digits");
+			o->expect = 1;
 			break;
 		case 'S':
 			if (tool_size("max size", optarg, 1, UINT64_C(1) << 60, &o->max_size) < 0)
@@ -243,10 +260,17 @@ static int connect_to(const struct opts *o, int *sock)
  * there, rename, sync the directory, acknowledge.
  */
 static int store(const struct opts *o, struct fx_outfile *out, int sock,
-                 const char *thing)
+                 const char *thing, const uint8_t digest[FX_SHA256_LEN])
 {
+	char ack[FX_ACK_MAX], hex[FX_SHA256_HEX_LEN + 1];
+	size_t ack_len = FX_ACK_LEN;
 	sigset_t all;
 	int e;
+
+	memcpy(ack, FX_ACK, FX_ACK_LEN);
+	if (o->sha256)
+		ack_len += (size_t)snprintf(ack + FX_ACK_LEN, sizeof(ack) - FX_ACK_LEN,
+		                            FX_ACK_SHA256 "%s\n", fx_sha256_hex(digest, hex));
 
 	if (fx_out_sync(out) < 0) {
 		e = errno;
@@ -273,7 +297,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		return tool_fail(e == EEXIST || e == EACCES || e == EPERM ?
 		                 EX_CANTCREAT : EX_IOERR, o->output, strerror(e));
 	}
-	if (fx_write_full(sock, FX_ACK, FX_ACK_LEN) < 0) {
+	if (fx_write_full(sock, ack, ack_len) < 0) {
 		char reason[160];
 		e = errno;
 		close(sock);
@@ -291,7 +315,9 @@ int main(int argc, char **argv)
 	struct fx_outfile out = { .fd = -1, .dirfd = -1 };
 	struct tool_meter m;
 	struct fx_xfer x;
-	char thing[300], sum[96];
+	struct fx_sha256 sha;
+	uint8_t digest[FX_SHA256_LEN];
+	char thing[300], sum[96], got[FX_SHA256_HEX_LEN + 1], want[FX_SHA256_HEX_LEN + 1];
 	int status, sock;
 
 	tool_init("frecv", SYNOPSIS);
@@ -310,8 +336,9 @@ int main(int argc, char **argv)
 	}
 	snprintf(thing, sizeof(thing), "%s port %s", o.host, o.port);
 	tool_meter_start(&m, !o.c.quiet && (o.c.progress || isatty(STDERR_FILENO)), 0);
+	fx_sha256_init(&sha);
 	x = (struct fx_xfer){ .chunk = o.c.chunk, .progress = tool_meter_update, .arg = &m,
-	                      .max = o.max_size };
+	                      .max = o.max_size, .sha = o.sha256 || o.expect ? &sha : NULL };
 	if (fx_recv_stream(sock, out.fd, &x) < 0) {
 		int e = errno;
 		tool_meter_end(&m);
@@ -325,8 +352,18 @@ int main(int argc, char **argv)
 		return tool_fail(EX_IOERR, x.out_failed ? o.output : thing, strerror(e));
 	}
 	tool_meter_end(&m);
-	if ((status = store(&o, &out, sock, thing)) != EX_OK)
+	fx_sha256_final(&sha, digest);
+	if (o.expect && memcmp(digest, o.expected, FX_SHA256_LEN) != 0) {
+		reset(sock);
+		drop_output(&out);
+		tool_say("%s: received sha256 %s, expected %s", o.output,
+		         fx_sha256_hex(digest, got), fx_sha256_hex(o.expected, want));
+		return EX_DATAERR;
+	}
+	if ((status = store(&o, &out, sock, thing, digest)) != EX_OK)
 		return status;
+	if (o.sha256)
+		tool_sha256_line(msg, digest, o.output);
 	if (o.c.verbose) {
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
 		tool_say("%s from %s", sum, thing);

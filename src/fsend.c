@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--progress] port file"
+#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--progress] [--sha256] port file"
 
 static void usage(void)
 {
@@ -35,6 +35,8 @@ static void usage(void)
 	       "  -q, --quiet         print only errors (and the listening line for port 0)\n"
 	       "  -v, --verbose       print a summary line per transfer\n"
 	       "      --progress      draw a progress meter even if stderr is no terminal\n"
+	       "      --sha256        print the SHA-256 of what was sent, and accept only a\n"
+	       "                      client that stored the same (frecv --sha256)\n"
 	       "  -h, --help          print this help and exit\n"
 	       "      --version       print the version and exit\n"
 	       "file \"-\" sends standard input (to one client).\n");
@@ -47,6 +49,7 @@ struct opts {
 	const char *file;
 	unsigned long count;    /* clients to serve; 0: no end (-k) */
 	unsigned long jobs;
+	int sha256;             /* --sha256 */
 	struct tool_opts c;
 };
 
@@ -57,6 +60,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "keep-open", no_argument, NULL, 'k' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "sha256", no_argument, NULL, 'H' },
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -86,6 +90,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'k':
 			keep = 1;
+			break;
+		case 'H':
+			o->sha256 = 1;
 			break;
 		case 'n':
 			if (tool_number("count", optarg, 1, 1000000000, &o->count) < 0)
@@ -187,6 +194,7 @@ struct outcome {
 	int status;
 	const char *thing;
 	char reason[4 * FX_ACK_MAX + 64];
+	char verified[FX_SHA256_HEX_LEN + 1];  /* the digest both sides agree on */
 };
 
 static int end(struct outcome *r, int status, const char *thing, const char *reason)
@@ -198,6 +206,64 @@ static int end(struct outcome *r, int status, const char *thing, const char *rea
 }
 
 /*
+ * Read the acknowledgement, waiting under the mask old.  Plain, it ends at
+ * its NUL or newline, and what follows is ignored (as the textbook server
+ * does); with --sha256, at the newline that ends the digest.
+ */
+static ssize_t read_ack(int sock, char *ack, const struct opts *o, const sigset_t *old)
+{
+	size_t got = 0;
+	ssize_t n;
+	char *nul;
+
+	do {
+		n = fx_read_line_masked(sock, ack + got, FX_ACK_MAX - got,
+		                        (unsigned)o->c.timeout, old);
+		if (n < 0)
+			return -1;
+		got += (size_t)n;
+	} while (o->sha256 && n > 0 && got < FX_ACK_MAX && !memchr(ack, '\n', got));
+	if (!o->sha256 && (nul = memchr(ack, '\0', got)) != NULL)
+		got = (size_t)(nul - ack) + 1;
+	return (ssize_t)got;
+}
+
+/* Judge the acknowledgement ack[0..n) against the digest sent (--sha256). */
+static int judge_ack(const char *ack, size_t n, const struct opts *o,
+                     const uint8_t sent[FX_SHA256_LEN], struct outcome *r)
+{
+	char shown[4 * FX_ACK_MAX + 1], hex[FX_SHA256_HEX_LEN + 1], theirs[FX_SHA256_HEX_LEN + 1];
+	uint8_t digest[FX_SHA256_LEN];
+	int has;
+
+	if (n == 0)
+		return end(r, EX_PROTOCOL, "delivery unconfirmed",
+		           "client closed without acknowledgement");
+	if (!fx_ack_parse(ack, n, digest, &has)) {
+		fx_escape(shown, sizeof(shown), ack, n);
+		snprintf(r->reason, sizeof(r->reason), "unexpected acknowledgement \"%s\"%s",
+		         shown, n == FX_ACK_MAX ? "..." : "");
+		r->thing = "delivery unconfirmed";
+		return r->status = EX_PROTOCOL;
+	}
+	if (!o->sha256)
+		return end(r, EX_OK, NULL, "acknowledged");
+	if (!has)
+		return end(r, EX_PROTOCOL, "delivery unverified",
+		           "the client sent no digest (frecv --sha256 does)");
+	fx_sha256_hex(sent, hex);
+	if (memcmp(digest, sent, FX_SHA256_LEN) != 0) {
+		snprintf(r->reason, sizeof(r->reason),
+		         "the client stored different bytes: sent sha256 %s, client's %s",
+		         hex, fx_sha256_hex(digest, theirs));
+		r->thing = "delivery failed";
+		return r->status = EX_DATAERR;
+	}
+	memcpy(r->verified, hex, sizeof(hex));
+	return end(r, EX_OK, NULL, "acknowledged, sha256 verified");
+}
+
+/*
  * Send the whole file, half-close, and judge the acknowledgement.  The
  * connection resets when closed (the listener armed it), unless the client
  * acknowledged: a cut or unconfirmed transfer never ends cleanly.  Returns
@@ -206,7 +272,8 @@ static int end(struct outcome *r, int status, const char *thing, const char *rea
 static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct opts *o,
                  const char *peer, struct outcome *r)
 {
-	char ack[FX_ACK_MAX], shown[4 * FX_ACK_MAX + 1];
+	char ack[FX_ACK_MAX];
+	uint8_t sent[FX_SHA256_LEN];
 	sigset_t all, old;
 	ssize_t n;
 
@@ -218,26 +285,20 @@ static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct o
 		return end(r, EX_IOERR, o->file, "file shrank while being sent");
 	if (shutdown(sock, SHUT_WR) < 0)
 		return end(r, EX_IOERR, "shutdown", strerror(errno));
+	if (x->sha != NULL) {
+		fx_sha256_final(x->sha, sent);
+		tool_sha256_line(stdout, sent, o->file);
+	}
 
 	/* Every byte is sent: only the acknowledgement is missing.  A stop
 	 * signal may end the wait for it, never the reading of it. */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	n = fx_read_line_masked(sock, ack, sizeof(ack), (unsigned)o->c.timeout, &old);
-	if (n < 0)
+	if ((n = read_ack(sock, ack, o, &old)) < 0)
 		return end(r, EX_PROTOCOL, "delivery unconfirmed", strerror(errno));
-	if (n == 0)
-		return end(r, EX_PROTOCOL, "delivery unconfirmed",
-		           "client closed without acknowledgement");
-	if (!fx_ack_ok(ack, (size_t)n)) {
-		fx_escape(shown, sizeof(shown), ack, (size_t)n);
-		snprintf(r->reason, sizeof(r->reason), "unexpected acknowledgement \"%s\"%s",
-		         shown, (size_t)n == sizeof(ack) ? "..." : "");
-		r->thing = "delivery unconfirmed";
-		return r->status = EX_PROTOCOL;
-	}
-	(void)fx_clear_reset_on_close(sock);
-	return end(r, EX_OK, NULL, "acknowledged");
+	if (judge_ack(ack, (size_t)n, o, sent, r) == EX_OK)
+		(void)fx_clear_reset_on_close(sock);
+	return r->status;
 }
 
 /* What the listener keeps for the next client: its file, ready to send. */
@@ -276,15 +337,18 @@ static int serve_client(int sock, void *arg)
 {
 	const struct input *in = arg;
 	const struct opts *o = in->o;
-	struct outcome r = { EX_OK, NULL, "" };
+	struct outcome r = { EX_OK, NULL, "", "" };
 	struct tool_meter m;
-	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m };
+	struct fx_sha256 sha;
+	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m,
+	                     .sha = o->sha256 ? &sha : NULL };
 	char peer[80], sum[96];
 	/* Several children cannot share one meter line. */
 	int meter = o->count == 1 && !o->c.quiet && (o->c.progress || isatty(STDERR_FILENO));
 
 	if (fx_peer_name(sock, peer, sizeof(peer)) < 0)
 		strcpy(peer, "client");
+	fx_sha256_init(&sha);
 	tool_meter_start(&m, meter, (uint64_t)in->size);
 	serve(sock, in->fd, in->size, &x, o, peer, &r);
 	/* Resets unless acknowledged; every signal is blocked from here on,
@@ -296,6 +360,7 @@ static int serve_client(int sock, void *arg)
 	tool_meter_end(&m);
 	if (r.status == EX_OK && !o->c.quiet)
 		printf("message from client: %s\n", FX_ACK);
+	fflush(stdout);
 	if (o->count != 1 || o->c.verbose) {
 		/* One line per connection: peer, bytes, time, outcome. */
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
@@ -304,6 +369,8 @@ static int serve_client(int sock, void *arg)
 			        r.thing ? r.thing : "", r.thing ? ": " : "", r.reason);
 	} else if (r.status != EX_OK) {
 		tool_fail(r.status, r.thing, r.reason);
+	} else if (o->sha256 && !o->c.quiet) {
+		tool_say("delivery verified: sha256 %s", r.verified);
 	}
 	fflush(stdout);
 	return r.status;

@@ -393,3 +393,21 @@ int tool_common_option(int c, const char *arg, struct tool_opts *t,
 		return 0;
 	}
 }
+
+void tool_sha256_line(FILE *f, const uint8_t d[32], const char *path)
+{
+	char hex[FX_SHA256_HEX_LEN + 1];
+	int escape = strpbrk(path, "\\\n") != NULL;
+
+	fprintf(f, "%s%s  ", escape ? "\\" : "", fx_sha256_hex(d, hex));
+	for (const char *p = path; *p != '\0'; p++) {
+		if (escape && *p == '\\')
+			fputs("\\\\", f);
+		else if (escape && *p == '\n')
+			fputs("\\n", f);
+		else
+			putc(*p, f);
+	}
+	putc('\n', f);
+	fflush(f);
+}

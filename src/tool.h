@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -139,6 +140,13 @@ struct tool_meter {
 void tool_meter_start(struct tool_meter *m, int on, uint64_t total);
 void tool_meter_update(void *meter, uint64_t bytes); /* an fx_progress_fn */
 void tool_meter_end(struct tool_meter *m);           /* clear the line */
+
+/*
+ * Print digest d for the file path as sha256sum(1) does, so that
+ * "sha256sum -c" takes the line: "HEX  PATH", and for a path with a newline
+ * or backslash a leading backslash and those escaped.
+ */
+void tool_sha256_line(FILE *f, const uint8_t d[32], const char *path);
 
 /* "N bytes in S s (R MB/s)" for the -v summary, from the meter's clock. */
 void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes);

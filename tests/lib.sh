@@ -135,6 +135,21 @@ roundtrip() {
 		fail "temporary file left beside $_out"
 }
 
+# roundtrip_sha FILE FSEND_OPTS FRECV_OPTS: a transfer with --sha256 on both
+# sides; both exit 0 and the file arrives byte for byte (the caller checks
+# the messages).
+roundtrip_sha() {
+	# shellcheck disable=SC2086
+	start_server fsend "$FSEND" --sha256 ${2:-} 0 "$1"
+	# shellcheck disable=SC2086
+	run_frecv --sha256 ${3:-} 127.0.0.1 "$PORT"
+	_frecv_rc=$RC
+	wait_server fsend
+	expect_status "fsend --sha256" 0 "$RC"
+	expect_status "frecv --sha256" 0 "$_frecv_rc"
+	same_file "$1" "$T/recv/receive.dat"
+}
+
 # big_dir: set BIG to a scratch directory for files of gigabytes, in memory
 # where the machine has /dev/shm, removed at exit like $T.
 big_dir() {

@@ -263,6 +263,8 @@ static int hangup_kind(int fd)
  *           exit 3 if it reset the connection, 0 if it closed it
  *   echo    send "ECHO ME" first, then read everything: exit 4 if those
  *           bytes came back, 3 on a reset, 0 on a clean end (no ack)
+ *   digest  read everything, then acknowledge as frecv --sha256 does, but
+ *           with the digest HEX given in place of a count
  *   flood   read everything, then send megabytes instead of the ack
  *   close   connect and close at once
  *   stall   read N bytes, say so, wait for a line on stdin, read the rest;
@@ -280,7 +282,7 @@ static int bad_client(const char *action, const char *host, const char *port,
 	}
 	if (fd < 0)
 		die(gai ? gai_strerror(gai) : "connect");
-	unsigned long long n = count ? strtoull(count, NULL, 10) : 0;
+	unsigned long long n = count && strcmp(action, "digest") != 0 ? strtoull(count, NULL, 10) : 0;
 
 	fprintf(stderr, "peer: connected\n");
 	if (strcmp(action, "noread") == 0) {
@@ -328,6 +330,11 @@ static int bad_client(const char *action, const char *host, const char *port,
 		(void)send_bytes(fd, n);
 		return 0;
 	}
+	if (strcmp(action, "digest") == 0) {
+		char ack[FX_ACK_MAX];
+		int len = snprintf(ack, sizeof(ack), "%s%c" FX_ACK_SHA256 "%s\n", FX_ACK, '\0', count);
+		return fx_write_full(fd, ack, (size_t)len) < 0;
+	}
 	return hangup_kind(fd);  /* noack */
 }
 
@@ -360,6 +367,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: peer server reset|stall|end-then-reset BYTES |\n"
 	                "       client noread|noack|close|echo HOST PORT |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"
+	                "       client digest HOST PORT HEX |\n"
 	                "       has-ipv6-loopback | refuse | full | textbook-server FILE |\n"
 	                "       textbook-client HOST PORT | client-ack HOST PORT TEXT\n");
 	return 2;

@@ -129,25 +129,53 @@ static int parse_size_rejects_zero_absurd_and_junk(void)
 	return 0;
 }
 
+/* fx_ack_parse of a C string literal (with its embedded NULs) of length n. */
+static int ack_ok(const char *buf, size_t n)
+{
+	uint8_t d[FX_SHA256_LEN];
+	int has;
+	return fx_ack_parse(buf, n, d, &has) && !has;
+}
+
 static int ack_accepted_with_nul_newline_or_bare(void)
 {
-	CHECK(fx_ack_ok("thank you", 9));
-	CHECK(fx_ack_ok("thank you\0", 10));
-	CHECK(fx_ack_ok("thank you\n", 10));
-	CHECK(fx_ack_ok("thank you\r\n", 11));
-	CHECK(fx_ack_ok("thank you\n\0", 11));
+	CHECK(ack_ok("thank you", 9));
+	CHECK(ack_ok("thank you\0", 10));
+	CHECK(ack_ok("thank you\n", 10));
+	CHECK(ack_ok("thank you\r\n", 11));
+	CHECK(ack_ok("thank you\n\0", 11));
+	return 0;
+}
+
+static int ack_with_digest_gives_the_digest(void)
+{
+	static const char hex[] =
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	char ack[FX_ACK_MAX];
+	uint8_t d[FX_SHA256_LEN], want[FX_SHA256_LEN];
+	int has, n;
+
+	n = snprintf(ack, sizeof(ack), "thank you%c" FX_ACK_SHA256 "%s\n", '\0', hex);
+	CHECK(n == 82 && fx_sha256_parse_hex(hex, want) == 0);
+	CHECK(fx_ack_parse(ack, (size_t)n, d, &has) == 1 && has == 1);
+	CHECK(memcmp(d, want, sizeof(d)) == 0);
+	/* Cut short, without its newline, or with junk: no acknowledgement. */
+	CHECK(fx_ack_parse(ack, (size_t)n - 1, d, &has) == 0);
+	CHECK(fx_ack_parse(ack, (size_t)n - 20, d, &has) == 0);
+	ack[20] = 'g';
+	CHECK(fx_ack_parse(ack, (size_t)n, d, &has) == 0);
 	return 0;
 }
 
 static int ack_rejects_anything_else(void)
 {
-	CHECK(!fx_ack_ok("", 0));
-	CHECK(!fx_ack_ok("thank yo", 8));
-	CHECK(!fx_ack_ok("thank you!", 10));
-	CHECK(!fx_ack_ok("thank you\0\0", 11));
-	CHECK(!fx_ack_ok("thank you\n\n", 11));
-	CHECK(!fx_ack_ok("THANK YOU", 9));
-	CHECK(!fx_ack_ok("\x1b[2Jthank you", 13));
+	CHECK(!ack_ok("", 0));
+	CHECK(!ack_ok("thank yo", 8));
+	CHECK(!ack_ok("thank you!", 10));
+	CHECK(!ack_ok("thank you\0\0", 11));
+	CHECK(!ack_ok("thank you\n\n", 11));
+	CHECK(!ack_ok("THANK YOU", 9));
+	CHECK(!ack_ok("\x1b[2Jthank you", 13));
 	return 0;
 }
 
@@ -1013,6 +1041,7 @@ static const struct {
 	T(parse_size_takes_k_m_g_and_t_suffixes),
 	T(parse_size_rejects_zero_absurd_and_junk),
 	T(ack_accepted_with_nul_newline_or_bare),
+	T(ack_with_digest_gives_the_digest),
 	T(ack_rejects_anything_else),
 	T(escape_makes_peer_bytes_printable),
 	T(escape_never_splits_an_escape),

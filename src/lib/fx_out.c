@@ -136,7 +136,7 @@ static int open_tmp(struct fx_outfile *out, const char *dir)
 #ifdef FX_LINUX
 	/* Naming it at commit goes through /proc/self/fd. */
 	if (access("/proc/self/fd", X_OK) == 0) {
-		out->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		out->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 		if (out->fd >= 0)
 			return 0;
 		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)

@@ -69,10 +69,13 @@ int fx_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *size)
 	return 0;
 }
 
-int fx_ack_ok(const char *buf, size_t len)
+int fx_ack_parse(const char *buf, size_t len, uint8_t digest[FX_SHA256_LEN],
+                 int *has_digest)
 {
-	size_t i = strlen(FX_ACK);
+	size_t i = strlen(FX_ACK), tag = strlen(FX_ACK_SHA256);
+	char hex[FX_SHA256_HEX_LEN + 1];
 
+	*has_digest = 0;
 	if (len < i || memcmp(buf, FX_ACK, i) != 0)
 		return 0;
 	/* What may follow: a newline from a human or nc, then the textbook NUL. */
@@ -80,8 +83,19 @@ int fx_ack_ok(const char *buf, size_t len)
 		i += 2;
 	else if (i < len && buf[i] == '\n')
 		i++;
-	if (i < len && buf[i] == '\0')
+	if (i < len && buf[i] == '\0') {
 		i++;
+		/* After the NUL, where the textbook server stops printing: the digest. */
+		if (len - i == tag + FX_SHA256_HEX_LEN + 1 &&
+		    memcmp(buf + i, FX_ACK_SHA256, tag) == 0 && buf[len - 1] == '\n') {
+			memcpy(hex, buf + i + tag, FX_SHA256_HEX_LEN);
+			hex[FX_SHA256_HEX_LEN] = '\0';
+			if (fx_sha256_parse_hex(hex, digest) < 0)
+				return 0;
+			*has_digest = 1;
+			return 1;
+		}
+	}
 	return i == len;
 }
 

@@ -85,6 +85,8 @@ static int copy_loop(int in, int out, struct fx_xfer *x)
 			r = failed(x, 1, errno);
 			break;
 		}
+		if (x->sha != NULL)
+			fx_sha256_update(x->sha, buf, (size_t)n);
 		moved(x, (size_t)n);
 	}
 	free(buf);
@@ -96,6 +98,38 @@ static int is_regular(int fd)
 {
 	struct stat st;
 	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Can the bytes written to fd be read back from it (to hash them)? */
+static int readable(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+	return flags >= 0 && (flags & O_ACCMODE) != O_WRONLY;
+}
+
+/*
+ * Hash the n bytes of fd at off into sha: bytes that never passed through
+ * user space, read back from the page cache in pieces small enough to stay
+ * in the CPU's cache.  A file that shrank meanwhile is EIO.
+ */
+static int hash_file(int fd, off_t off, size_t n, struct fx_sha256 *sha)
+{
+	unsigned char buf[64 * 1024];
+
+	while (n > 0) {
+		ssize_t r = pread(fd, buf, n < sizeof(buf) ? n : sizeof(buf), off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		fx_sha256_update(sha, buf, (size_t)r);
+		off += r;
+		n -= (size_t)r;
+	}
+	return 0;
 }
 
 /* Does this errno say the fast call is not supported for these files? */
@@ -110,6 +144,10 @@ static int unsupported(int e)
  */
 static int send_file_fast(int sock, int fd, struct fx_xfer *x)
 {
+	off_t off = x->sha != NULL ? lseek(fd, 0, SEEK_CUR) : 0;
+
+	if (off < 0)
+		return failed(x, 0, errno);
 	for (;;) {
 		ssize_t n = sendfile(sock, fd, NULL, x->chunk);
 		if (n < 0) {
@@ -125,6 +163,11 @@ static int send_file_fast(int sock, int fd, struct fx_xfer *x)
 		}
 		if (n == 0)
 			return 0;
+		if (x->sha != NULL) {
+			if (hash_file(fd, off, (size_t)n, x->sha) < 0)
+				return failed(x, 0, errno);
+			off += n;
+		}
 		moved(x, (size_t)n);
 	}
 }
@@ -156,9 +199,10 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 {
 	size_t chunk = x->chunk;
 	int p[2], r = -1;
+	off_t off = x->sha != NULL ? lseek(fd, 0, SEEK_CUR) : 0;
 
-	if (pipe(p) < 0)
-		return -1;
+	if (off < 0 || pipe(p) < 0)
+		return failed(x, 1, errno);
 	(void)fx_cloexec(p[0]);
 	(void)fx_cloexec(p[1]);
 	/* A pipe as big as a chunk moves a chunk per call (capped by the system). */
@@ -180,8 +224,16 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 			failed(x, 0, EMSGSIZE);
 			break;
 		}
-		if (drain_pipe(p[0], fd, (size_t)n, x) == 0)
-			continue;
+		if (drain_pipe(p[0], fd, (size_t)n, x) == 0) {
+			if (x->sha == NULL)
+				continue;
+			if (hash_file(fd, off, (size_t)n, x->sha) == 0) {
+				off += n;
+				continue;
+			}
+			failed(x, 1, errno);
+			break;
+		}
 		if (x->bytes == 0 && unsupported(errno)) {
 			close(p[1]);
 			p[1] = -1;
@@ -236,7 +288,7 @@ int fx_recv_stream(int sock, int fd, struct fx_xfer *x)
 	x->bytes = 0;
 	x->out_failed = 0;
 #ifdef FX_FASTPATH
-	if (is_regular(fd)) {
+	if (is_regular(fd) && (x->sha == NULL || readable(fd))) {
 		int r = recv_file_fast(sock, fd, x);
 		if (r <= 0)
 			return r;

@@ -1,0 +1,156 @@
+#!/bin/sh
+# Verified transfers: SHA-256 end to end (fsend --sha256, frecv --sha256,
+# frecv --expect-sha256), with the default wire untouched and every other
+# peer still understood.  Each function is one CTest test (label verify);
+# exit 77 means skipped.
+. "$(dirname "$0")/lib.sh"
+
+both_sides_with_sha256_verify_the_delivery() {
+	random_file "$T/f" 3000001
+	want=$(sha256sum <"$T/f" | cut -c1-64)
+	roundtrip_sha "$T/f" "" ""
+	# fsend: the sha256sum line of what it sent, then the usual line.
+	printf '%s  %s\nmessage from client: thank you\n' "$want" "$T/f" | cmp -s - "$T/fsend.out" ||
+		fail "fsend stdout: $(cat "$T/fsend.out")"
+	grep -q "^fsend: delivery verified: sha256 $want\$" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	printf '%s  receive.dat\nreceived file data\n' "$want" | cmp -s - "$T/frecv.out" ||
+		fail "frecv stdout: $(cat "$T/frecv.out")"
+	# Each side's line is one sha256sum -c checks.
+	(cd "$T/recv" && head -n 1 "$T/frecv.out" | sha256sum -c --status) || fail "sha256sum -c (frecv)"
+	head -n 1 "$T/fsend.out" | sha256sum -c --status || fail "sha256sum -c (fsend)"
+}
+
+sha256_in_30_byte_chunks_and_from_a_pipe() {
+	random_file "$T/f" 100003
+	want=$(sha256sum <"$T/f" | cut -c1-64)
+	roundtrip_sha "$T/f" "-c 30" "-c 30"
+	mkfifo "$T/in"
+	cat "$T/f" >"$T/in" &
+	start_server pipe "$FSEND" --sha256 0 - <"$T/in"
+	(cd "$T/recv" && timeout "$TO" "$FRECV" --sha256 -o - 127.0.0.1 "$PORT" >"$T/out" 2>"$T/frecv.err")
+	expect_status "frecv --sha256 -o -" 0 $?
+	wait_server pipe
+	expect_status "fsend --sha256 -" 0 "$RC"
+	same_file "$T/f" "$T/out"
+	# With the data on stdout, frecv's digest line goes to stderr.
+	printf '%s  -\nreceived file data\n' "$want" | cmp -s - "$T/frecv.err" ||
+		fail "frecv stderr: $(cat "$T/frecv.err")"
+	grep -q "^$want  -\$" "$T/pipe.out" || fail "fsend: $(cat "$T/pipe.out")"
+}
+
+fsend_sha256_to_a_plain_client_is_unverified() {
+	random_file "$T/f" 10000
+	start_server fsend "$FSEND" --sha256 0 "$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status "fsend --sha256 to frecv without it" 76 "$RC"
+	grep -q '^fsend: delivery unverified: the client sent no digest' "$T/fsend.err" ||
+		fail "$(cat "$T/fsend.err")"
+}
+
+fsend_sha256_refuses_a_client_that_stored_other_bytes() {
+	random_file "$T/f" 10000
+	want=$(sha256sum <"$T/f" | cut -c1-64)
+	other=$(printf other | sha256sum | cut -c1-64)
+	start_server fsend "$FSEND" --sha256 0 "$T/f"
+	timeout "$TO" "$PEER" client digest 127.0.0.1 "$PORT" "$other" 2>/dev/null
+	wait_server fsend
+	expect_status "fsend --sha256, wrong digest" 65 "$RC"
+	grep -q "^fsend: delivery failed: the client stored different bytes: sent sha256 $want, client's $other\$" \
+		"$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+}
+
+plain_fsend_accepts_a_digest_in_the_acknowledgement() {
+	random_file "$T/f" 10000
+	start_server fsend "$FSEND" 0 "$T/f"
+	run_frecv --sha256 127.0.0.1 "$PORT"
+	expect_status "frecv --sha256" 0 "$RC"
+	wait_server fsend
+	expect_status "fsend without --sha256" 0 "$RC"
+	expect_output "$T/fsend.out" "message from client: thank you"
+}
+
+textbook_server_still_prints_thank_you() {
+	random_file "$T/f" 10000
+	start_server peer "$PEER" textbook-server "$T/f"
+	run_frecv --sha256 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server peer
+	expect_output "$T/peer.out" "message from client: thank you"
+}
+
+nc_server_sees_the_whole_extended_acknowledgement() {
+	need_nc
+	random_file "$T/f" 10000
+	want=$(sha256sum <"$T/f" | cut -c1-64)
+	start_server nc nc -l -N -v 127.0.0.1 0 <"$T/f"
+	run_frecv --sha256 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server nc
+	printf 'thank you\000sha256 %s\n' "$want" | cmp - "$T/nc.out" || fail "nc got: $(od -c "$T/nc.out")"
+}
+
+expect_sha256_mismatch_keeps_the_old_file() {
+	echo precious >"$T/recv/receive.dat"
+	random_file "$T/f" 100000
+	got=$(sha256sum <"$T/f" | cut -c1-64)
+	other=$(printf other | sha256sum | cut -c1-64)
+	start_server fsend "$FSEND" 0 "$T/f"
+	run_frecv --expect-sha256 "$other" 127.0.0.1 "$PORT"
+	expect_status "frecv --expect-sha256 (wrong)" 65 "$RC"
+	expect_output "$T/frecv.err" "frecv: receive.dat: received sha256 $got, expected $other"
+	keeps_nothing
+	wait_server fsend
+	[ "$RC" -eq 74 ] || [ "$RC" -eq 76 ] || fail "fsend exited $RC, expected 74 or 76"
+}
+
+expect_sha256_match_stores_the_file() {
+	random_file "$T/f" 100000
+	want=$(sha256sum <"$T/f" | cut -c1-64 | tr a-f A-F) # either case
+	roundtrip "$T/f" 127.0.0.1 "" "--expect-sha256 $want"
+}
+
+expect_sha256_takes_only_64_hex_digits() {
+	bad frecv 64 --expect-sha256 1234 127.0.0.1 9
+	expect_output "$T/err" "frecv: expected sha256: not 64 hex digits
+usage: frecv $(sed -n 's/^usage: frecv //p' "$T/err")"
+}
+
+digest_line_of_an_odd_name_is_escaped_like_sha256sum() {
+	random_file "$T/f" 1000
+	name='odd
+name\x'
+	cp "$T/f" "$T/recv/$name"
+	(cd "$T/recv" && sha256sum "$name") >"$T/want"
+	start_server fsend2 "$FSEND" 0 "$T/f"
+	(cd "$T/recv" && timeout "$TO" "$FRECV" --sha256 -q -o "$name" 127.0.0.1 "$PORT" >"$T/got")
+	expect_status "frecv --sha256 -o NAME-WITH-NEWLINE" 0 $?
+	wait_server fsend2
+	cmp "$T/want" "$T/got" || fail "got $(od -c "$T/got"), sha256sum says $(od -c "$T/want")"
+}
+
+verified_transfer_beyond_4gib() {
+	[ -z "${FX_TEST_WRAPPER:-}" ] || skip "hashing 8 GiB under $FX_TEST_WRAPPER takes too long"
+	big_dir
+	f=$BIG/big
+	random_file "$f" 1048576
+	head -c 4321 /dev/urandom | dd of="$f" bs=1 seek=$((4 * 1073741824 + 1048576)) conv=notrunc status=none
+	want=$(sha256sum <"$f" | cut -c1-64)
+	mkdir "$BIG/recv"
+	start_server fsend "$FSEND" --sha256 0 "$f"
+	(cd "$BIG/recv" && timeout "$TO" "$FRECV" --sha256 --expect-sha256 "$want" 127.0.0.1 "$PORT" \
+		>"$T/frecv.out" 2>"$T/frecv.err")
+	expect_status "frecv, 4 GiB + 1 MiB + 4321 bytes" 0 $?
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	grep -q "^fsend: delivery verified: sha256 $want\$" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	rm -f "$f"
+	[ "$(stat -c %s "$BIG/recv/receive.dat")" -eq $((4 * 1073741824 + 1048576 + 4321)) ] ||
+		fail "size $(stat -c %s "$BIG/recv/receive.dat")"
+}
+
+case ${1:-} in
+'' | *[!a-z0-9_]*) fail "usage: verify.sh TEST_NAME" ;;
+esac
+"$1"
