@@ -18,6 +18,7 @@ secs    -t --timeout
 -       -q --quiet
 -       -v --verbose
 -       --progress
+-       --sha256
 -       -h --help
 -       --version
 '
@@ -31,9 +32,11 @@ file    -o --output
 secs    -t --timeout
 secs    --retry
 size    --max-size
+hex     --expect-sha256
 -       -q --quiet
 -       -v --verbose
 -       --progress
+-       --sha256
 -       -h --help
 -       --version
 '

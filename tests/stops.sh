@@ -234,9 +234,9 @@ quiet_still_prints_the_listening_line_for_port_00() {
 usage_synopsis_lists_every_option() {
 	: >"$T/f"
 	bad fsend 64 --bogus 0 "$T/f"
-	grep -q '^usage: fsend .*\[--progress\] port file$' "$T/err" || fail "$(cat "$T/err")"
+	grep -q '^usage: fsend .*\[--progress\] \[--sha256\] port file$' "$T/err" || fail "$(cat "$T/err")"
 	bad frecv 64 --bogus 127.0.0.1 1
-	grep -q '^usage: frecv .*\[--max-size size\].*\[--progress\] host port$' "$T/err" ||
+	grep -q '^usage: frecv .*\[--expect-sha256 hex\] \[--max-size size\].*\[--progress\] \[--sha256\] host port$' "$T/err" ||
 		fail "$(cat "$T/err")"
 }
 
