@@ -246,7 +246,7 @@ ipv4_client_is_logged_as_ipv4() {
 	run_frecv 127.0.0.1 "$PORT"
 	wait_server fsend
 	expect_status fsend 0 "$RC"
-	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged$' \
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged [0-9.]* s after the last byte$' \
 		"$T/fsend.err" || fail "$(cat "$T/fsend.err")"
 }
 
