@@ -348,15 +348,17 @@ static int serve_client(int sock, void *arg)
 	struct outcome r = { EX_OK, NULL, "", "", 0 };
 	struct tool_meter m;
 	struct fx_sha256 sha;
-	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m,
-	                     .sha = o->sha256 ? &sha : NULL };
+	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m };
 	char peer[80], sum[96];
 	/* Several children cannot share one meter line. */
 	int meter = o->count == 1 && !o->c.quiet && (o->c.progress || isatty(STDERR_FILENO));
 
 	if (fx_peer_name(sock, peer, sizeof(peer)) < 0)
 		strcpy(peer, "client");
-	fx_sha256_init(&sha);
+	if (o->sha256) {
+		fx_sha256_init(&sha);
+		x.sha = &sha;
+	}
 	tool_meter_start(&m, meter, (uint64_t)in->size);
 	serve(sock, in->fd, in->size, &x, o, peer, &r);
 	/* Resets unless acknowledged; every signal is blocked from here on,
