@@ -259,9 +259,9 @@ int fx_out_sync(struct fx_outfile *out)
 		if (geteuid() == 0) {
 			if (fchown(out->fd, st.st_uid, st.st_gid) < 0)
 				return -1;
-		} else if (st.st_gid != getegid()) {
-			/* Allowed when we belong to that group; else ours stays. */
-			(void)fchown(out->fd, (uid_t)-1, st.st_gid);
+		} else if (st.st_gid != getegid() &&
+		           fchown(out->fd, (uid_t)-1, st.st_gid) < 0) {
+			/* Not a member of that group: the file keeps ours. */
 		}
 	}
 	if (fchmod(out->fd, mode) < 0)
