@@ -286,6 +286,11 @@ static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct o
 		return end(r, EX_IOERR, x->out_failed ? peer : o->file, strerror(errno));
 	if (x->bytes < (uint64_t)size)
 		return end(r, EX_IOERR, o->file, "file shrank while being sent");
+	/* No client can have read to the end before the half-close: whatever
+	 * it sent so far is no acknowledgement of the whole file. */
+	if (fx_pending_input(sock))
+		return end(r, EX_PROTOCOL, "delivery unconfirmed",
+		           "the client answered before it had the whole file");
 	if (shutdown(sock, SHUT_WR) < 0)
 		return end(r, EX_IOERR, "shutdown", strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &last);
