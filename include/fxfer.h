@@ -131,7 +131,8 @@ int fx_tcp_listen(const char *addr, const char *port, int *gai_err);
 /*
  * Connect to host:port, trying each address in turn, giving each at most
  * timeout seconds (0: no limit but the system's).  Returns a blocking socket
- * (close-on-exec), or -1: *gai_err is a getaddrinfo() code, or 0 with errno
+ * (close-on-exec; a byte the peer marks urgent stays in the stream, in its
+ * place: SO_OOBINLINE), or -1: *gai_err is a getaddrinfo() code, or 0 with errno
  * set from the last address tried (ETIMEDOUT when it did not answer).
  */
 int fx_tcp_connect(const char *host, const char *port, unsigned timeout,
@@ -143,8 +144,9 @@ int fx_tcp_connect(const char *host, const char *port, unsigned timeout,
  */
 int fx_set_timeout(int fd, unsigned seconds);
 
-/* accept(2) retrying EINTR; the new socket is blocking and close-on-exec.
- * Returns it, or -1 with errno (EAGAIN: none waiting on a non-blocking lfd). */
+/* accept(2) retrying EINTR; the new socket is blocking, close-on-exec, and
+ * keeps urgent bytes in the stream (SO_OOBINLINE).  Returns it, or -1 with
+ * errno (EAGAIN: none waiting on a non-blocking lfd). */
 int fx_accept(int lfd);
 
 /*

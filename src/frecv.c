@@ -153,9 +153,18 @@ static int is_file_of(const char *path, int fd)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/*
+ * Is the output standard output, to be written as it is?  "-", or another
+ * name of it that is no regular file (a pipe, a terminal): a regular file
+ * named by its path is replaced like any other (-o out >>out).
+ */
 static int is_stdout(const char *path)
 {
-	return is_file_of(path, STDOUT_FILENO);
+	struct stat st;
+
+	return strcmp(path, "-") == 0 ||
+	       (is_file_of(path, STDOUT_FILENO) && fstat(STDOUT_FILENO, &st) == 0 &&
+	        !S_ISREG(st.st_mode));
 }
 
 /* Let the signal handler know the named temporary file, if there is one. */
@@ -224,13 +233,6 @@ static void drop_output(struct fx_outfile *out)
 	tool_unblock_signals();
 }
 
-/* Cut the connection: the sender sees a reset, never a clean close. */
-static void reset(int sock)
-{
-	(void)fx_set_reset_on_close(sock);
-	close(sock);
-}
-
 /* Connect; with --retry, retry refused or unreachable for o->retry seconds,
  * waiting a little longer each time (0.1 s doubling up to 1 s). */
 static int connect_to(const struct opts *o, int *sock)
@@ -253,7 +255,10 @@ static int connect_to(const struct opts *o, int *sock)
 			        strerror(errno));
 		back_off(&pause, 1000000000);
 	}
-	if (*sock >= 0 && fx_set_timeout(*sock, (unsigned)o->c.timeout) == 0)
+	/* Until the acknowledgement is sent, however frecv ends (a signal,
+	 * SIGKILL, a failure), the server sees a reset, never a clean close. */
+	if (*sock >= 0 && fx_set_timeout(*sock, (unsigned)o->c.timeout) == 0 &&
+	    fx_set_reset_on_close(*sock) == 0)
 		return EX_OK;
 	if (gai != 0)
 		return tool_fail(EX_NOHOST, o->host, gai_strerror(gai));
@@ -285,7 +290,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 
 	if (fx_out_sync(out) < 0) {
 		e = errno;
-		reset(sock);
+		close(sock); /* a reset: armed since the connect */
 		drop_output(out);
 		/* EACCES: a file planted at the target meanwhile. */
 		return tool_fail(e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR,
@@ -296,7 +301,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 	/* A sender that gave up (its -t, a stop) is not told "stored". */
 	if (fx_conn_check(sock) < 0) {
 		e = errno;
-		reset(sock);
+		close(sock); /* a reset: armed since the connect */
 		fx_out_abort(out);
 		return tool_fail(EX_IOERR, thing, strerror(e));
 	}
@@ -304,7 +309,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 	e = errno;
 	tmp_path[0] = '\0';
 	if (r < 0) {
-		reset(sock);
+		close(sock); /* a reset: armed since the connect */
 		if (out->placed) {
 			char reason[160];
 			snprintf(reason, sizeof(reason), "replaced, but not synced to disk: %s",
@@ -322,6 +327,8 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		         "stored, but the acknowledgement could not be sent: %s", strerror(e));
 		return tool_fail(EX_PROTOCOL, o->output, reason);
 	}
+	/* A reset now could discard the acknowledgement on its way. */
+	(void)fx_clear_reset_on_close(sock);
 	close(sock);
 	return EX_OK;
 }
@@ -344,12 +351,12 @@ int main(int argc, char **argv)
 	/* When standard output carries the file, every message goes to stderr;
 	 * when stderr is that file too (2>&1), only errors are said at all. */
 	FILE *msg = is_stdout(o.output) ? stderr : stdout;
-	int errors_only = is_file_of(o.output, STDERR_FILENO);
-	int silent = o.c.quiet || errors_only;
 
 	tool_catch_fatal_signals(on_signal);
 	if ((status = open_output(&o, &out)) != EX_OK)
 		return status;
+	int errors_only = out.direct && is_file_of(o.output, STDERR_FILENO);
+	int silent = o.c.quiet || errors_only;
 	if ((status = connect_to(&o, &sock)) != EX_OK) {
 		drop_output(&out);
 		return status;
@@ -362,7 +369,7 @@ int main(int argc, char **argv)
 	if (fx_recv_stream(sock, out.fd, &x) < 0) {
 		int e = errno;
 		tool_meter_end(&m);
-		reset(sock);
+		close(sock); /* a reset: armed since the connect */
 		drop_output(&out);
 		if (e == EMSGSIZE && !x.out_failed) {
 			tool_say("%s: more than %" PRIu64 " bytes (--max-size): connection reset",
@@ -374,7 +381,7 @@ int main(int argc, char **argv)
 	tool_meter_end(&m);
 	fx_sha256_final(&sha, digest);
 	if (o.expect && memcmp(digest, o.expected, FX_SHA256_LEN) != 0) {
-		reset(sock);
+		close(sock); /* a reset: armed since the connect */
 		drop_output(&out);
 		tool_say("%s: received sha256 %s, expected %s", o.output,
 		         fx_sha256_hex(digest, got), fx_sha256_hex(o.expected, want));

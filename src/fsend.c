@@ -119,35 +119,43 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return EX_OK;
 }
 
+/* What the listener keeps for the next client: its file, ready to send. */
+struct input {
+	const struct opts *o;
+	int fd;        /* -1 until opened for the next client */
+	off_t size;    /* what is to be sent (0 when unknown: a pipe) */
+	struct stat st;/* the file as opened */
+};
+
 /* Standard input ("-"): any kind of file; its size is known only when it is
  * a regular file (what is left of it from the current offset). */
-static int open_stdin(int *fdp, off_t *size)
+static int open_stdin(struct input *in)
 {
-	struct stat st;
 	off_t at;
 
 	if (tool_std_closed(STDIN_FILENO))
 		return tool_fail(EX_NOINPUT, "standard input", strerror(EBADF));
-	if (fstat(STDIN_FILENO, &st) < 0)
+	if (fstat(STDIN_FILENO, &in->st) < 0)
 		return tool_fail(EX_NOINPUT, "standard input", strerror(errno));
-	if (S_ISDIR(st.st_mode))
+	if (S_ISDIR(in->st.st_mode))
 		return tool_fail(EX_NOINPUT, "standard input", strerror(EISDIR));
-	*fdp = STDIN_FILENO;
-	*size = 0;
-	if (S_ISREG(st.st_mode) && (at = lseek(STDIN_FILENO, 0, SEEK_CUR)) >= 0)
-		*size = st.st_size - at;
+	in->fd = STDIN_FILENO;
+	in->size = 0;
+	if (S_ISREG(in->st.st_mode) && (at = lseek(STDIN_FILENO, 0, SEEK_CUR)) >= 0 &&
+	    at < in->st.st_size)
+		in->size = in->st.st_size - at;
 	return EX_OK;
 }
 
-/* Open the file to send; it must be a regular file. */
-static int open_input(const char *path, int *fdp, off_t *size)
+/* Open the file to send for in; it must be a regular file. */
+static int open_input(const char *path, struct input *in)
 {
 	struct stat st;
 	/* O_NONBLOCK: a FIFO must not block the open before we can refuse it. */
 	int fd, e;
 
 	if (strcmp(path, "-") == 0)
-		return open_stdin(fdp, size);
+		return open_stdin(in);
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return tool_fail(EX_NOINPUT, path, strerror(errno));
@@ -160,8 +168,9 @@ static int open_input(const char *path, int *fdp, off_t *size)
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
 		goto fail;
-	*fdp = fd;
-	*size = st.st_size;
+	in->fd = fd;
+	in->size = st.st_size;
+	in->st = st;
 	return EX_OK;
 fail:
 	e = errno;
@@ -271,21 +280,43 @@ static int judge_ack(const char *ack, size_t n, const struct opts *o,
  * acknowledged: a cut or unconfirmed transfer never ends cleanly.  Returns
  * with every signal blocked, so what was read is also what is reported.
  */
-static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct opts *o,
+/* Has the regular file been written to since it was opened (st)? */
+static int changed(int fd, const struct stat *st)
+{
+	struct stat now;
+
+	if (!S_ISREG(st->st_mode) || fstat(fd, &now) < 0)
+		return 0;
+	return now.st_size != st->st_size ||
+	       now.st_mtim.tv_sec != st->st_mtim.tv_sec || now.st_mtim.tv_nsec != st->st_mtim.tv_nsec ||
+	       now.st_ctim.tv_sec != st->st_ctim.tv_sec || now.st_ctim.tv_nsec != st->st_ctim.tv_nsec;
+}
+
+static int serve(int sock, const struct input *in, struct fx_xfer *x, const struct opts *o,
                  const char *peer, struct outcome *r)
 {
 	char ack[FX_ACK_MAX];
 	uint8_t sent[FX_SHA256_LEN];
 	sigset_t all, old;
 	struct timespec last, acked;
+	struct stat st = in->st;
+	off_t at, size = in->size;
 	ssize_t n;
 
 	if (fx_set_timeout(sock, (unsigned)o->c.timeout) < 0)
 		return end(r, EX_IOERR, "socket", strerror(errno));
-	if (fx_send_stream(sock, fd, x) < 0)
+	/* The file as it is now, when the first byte goes. */
+	if (S_ISREG(st.st_mode) && fstat(in->fd, &st) == 0 &&
+	    (at = lseek(in->fd, 0, SEEK_CUR)) >= 0)
+		size = at < st.st_size ? st.st_size - at : 0;
+	if (fx_send_stream(sock, in->fd, x) < 0)
 		return end(r, EX_IOERR, x->out_failed ? peer : o->file, strerror(errno));
 	if (x->bytes < (uint64_t)size)
 		return end(r, EX_IOERR, o->file, "file shrank while being sent");
+	/* What went out may mix two versions of the file: none that anyone
+	 * could check it against (tar(1) warns the same way). */
+	if (changed(in->fd, &st))
+		return end(r, EX_IOERR, o->file, "file changed while being sent");
 	/* No client can have read to the end before the half-close: whatever
 	 * it sent so far is no acknowledgement of the whole file. */
 	if (fx_pending_input(sock))
@@ -314,13 +345,6 @@ static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct o
 	return r->status;
 }
 
-/* What the listener keeps for the next client: its file, ready to send. */
-struct input {
-	const struct opts *o;
-	int fd;       /* -1 until opened for the next client */
-	off_t size;
-};
-
 /* The listener, before a client gets a process: open the file anew, so each
  * client has its own offset (the first gets the one opened at start). */
 static int input_ready(void *arg)
@@ -329,7 +353,7 @@ static int input_ready(void *arg)
 
 	if (in->fd >= 0)
 		return EX_OK;
-	return open_input(in->o->file, &in->fd, &in->size);
+	return open_input(in->o->file, in);
 }
 
 static void input_handed(void *arg)
@@ -365,7 +389,7 @@ static int serve_client(int sock, void *arg)
 		x.sha = &sha;
 	}
 	tool_meter_start(&m, meter, (uint64_t)in->size);
-	serve(sock, in->fd, in->size, &x, o, peer, &r);
+	serve(sock, in, &x, o, peer, &r);
 	/* Resets unless acknowledged; every signal is blocked from here on,
 	 * so how the transfer ended is always reported. */
 	sigset_t all;
@@ -397,7 +421,7 @@ static int serve_client(int sock, void *arg)
 int main(int argc, char **argv)
 {
 	struct opts o;
-	struct input in = { &o, -1, 0 };
+	struct input in = { .o = &o, .fd = -1 };
 	struct sv_opts sv = { .ready = input_ready, .handed = input_handed,
 	                      .serve = serve_client, .arg = &in };
 	int status, lfd;
@@ -407,7 +431,7 @@ int main(int argc, char **argv)
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
 	/* Check the file before touching the network: a typo fails at once. */
-	if ((status = open_input(o.file, &in.fd, &in.size)) != EX_OK)
+	if ((status = open_input(o.file, &in)) != EX_OK)
 		return status;
 	if ((status = listen_on(&o, &lfd)) != EX_OK)
 		return status;

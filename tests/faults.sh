@@ -16,6 +16,24 @@ server_reset_midstream_keeps_nothing() {
 	grep -q 'Connection reset by peer' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
 }
 
+urgent_byte_from_server_is_stored_in_its_place() {
+	# The byte marked urgent is data like any other, and no end of stream.
+	for opts in "" "-c 1" "-o -"; do
+		start_server peer "$PEER" server urgent 100000
+		# shellcheck disable=SC2086
+		run_frecv $opts 127.0.0.1 "$PORT"
+		expect_status "frecv $opts" 0 "$RC"
+		wait_server peer
+		expect_status "server (4: no acknowledgement)" 0 "$RC"
+		{ head -c 100000 /dev/zero | tr '\0' x; printf U; head -c 100000 /dev/zero | tr '\0' x; } >"$T/want"
+		case $opts in
+		"-o -") head -c 200001 "$T/frecv.out" | cmp - "$T/want" || fail "frecv -o - differs" ;;
+		*) cmp "$T/want" "$T/recv/receive.dat" || fail "frecv $opts: stored differs" ;;
+		esac
+		rm -f "$T"/peer.* "$T/recv/receive.dat"
+	done
+}
+
 server_stall_midstream_times_out() {
 	frecv_against stall 100000 74 -t 1
 	grep -q 'timed out' "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
@@ -133,6 +151,17 @@ file_shrinking_while_sent_resets_connection() {
 	wait_server fsend
 	expect_status fsend 74 "$RC"
 	grep -q 'file shrank while being sent' "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+}
+
+file_changed_while_sent_is_refused_and_resets() {
+	slow_transfer # 4 MB, one byte per call: under way now
+	printf Z | dd of="$T/f" bs=1 seek=10 conv=notrunc status=none
+	wait_server frecv
+	expect_status "frecv (the sender reset)" 74 "$RC"
+	keeps_nothing
+	wait_server fsend
+	expect_status fsend 74 "$RC"
+	grep -q "^fsend: $T/f: file changed while being sent\$" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
 }
 
 # ---- many clients -----------------------------------------------------------

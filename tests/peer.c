@@ -160,8 +160,10 @@ static int send_bytes(int fd, unsigned long long n)
 }
 
 /* A server that sends n bytes, then resets ("reset"), goes silent
- * ("stall") until the client hangs up, or half-closes and resets when a
- * line arrives on its stdin ("end-then-reset"). */
+ * ("stall") until the client hangs up, half-closes and resets when a
+ * line arrives on its stdin ("end-then-reset"), or sends a byte "U" marked
+ * urgent and n bytes more, half-closes and waits for the acknowledgement
+ * ("urgent": exit 0 when it came). */
 static int bad_server(const char *action, const char *count)
 {
 	int lfd = listen_any("127.0.0.1");
@@ -177,6 +179,16 @@ static int bad_server(const char *action, const char *count)
 		fx_set_reset_on_close(fd);
 		close(fd);
 		return 0;
+	}
+	if (strcmp(action, "urgent") == 0) {
+		char ack[FX_ACK_LEN];
+		/* One byte in the middle marked urgent, then as many again; the
+		 * end of stream, then the acknowledgement is awaited. */
+		if (send(fd, "U", 1, MSG_OOB) != 1 || send_bytes(fd, n) < 0 ||
+		    shutdown(fd, SHUT_WR) < 0)
+			die("send");
+		fprintf(stderr, "peer: ended\n");
+		return fx_read_full(fd, ack, sizeof(ack)) == (ssize_t)sizeof(ack) ? 0 : 4;
 	}
 	if (strcmp(action, "end-then-reset") == 0) {
 		char line[16];
@@ -380,7 +392,7 @@ int main(int argc, char **argv)
 		return bad_server(argv[2], argv[3]);
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0)
 		return bad_client(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
-	fprintf(stderr, "usage: peer server reset|stall|end-then-reset BYTES |\n"
+	fprintf(stderr, "usage: peer server reset|stall|end-then-reset|urgent BYTES |\n"
 	                "       client noread|noack|close|echo|early HOST PORT |\n"
 	                "       nonblocking-stdin COMMAND [ARG...] |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"

@@ -281,6 +281,38 @@ acknowledgement_undeliverable_after_commit_is_76_with_the_file_stored() {
 	[ "$(wc -c <"$T/recv/receive.dat")" -eq 100000 ] || fail "not the new file"
 }
 
+frecv_stopped_after_the_whole_stream_resets_the_connection() {
+	need_strace
+	random_file "$T/f" 100000
+	start_server fsend "$FSEND" -t 0 0 "$T/f"
+	# Held in its fsync, frecv has the whole stream when it is stopped.
+	start_bg frecv 5 sh -c 'cd "$1" && exec strace -f -o "$2" -e trace=fsync \
+		-e inject=fsync:delay_enter=3000000 "$3" 127.0.0.1 "$4"' \
+		sh "$T/recv" "$T/frecv.trace" "$FRECV" "$PORT"
+	drain frecv
+	wait_trace "$T/frecv.trace" fsync
+	kill -TERM "$(pgrep -P "$(pid_of frecv)")"
+	wait_server frecv
+	expect_status "frecv on SIGTERM in its fsync" 143 "$RC"
+	expect_empty_dir "$T/recv"
+	wait_server fsend
+	expect_status fsend 76 "$RC"
+	grep -q '^fsend: delivery unconfirmed: Connection reset by peer$' "$T/fsend.err" ||
+		fail "fsend: $(cat "$T/fsend.err")"
+}
+
+named_standard_output_file_is_replaced_like_any_file() {
+	echo old >"$T/recv/out"
+	serve_one 100000
+	# stdout appends to the very file named: written through it, the old
+	# bytes would stay in front of the new.
+	(cd "$T/recv" && timeout "$TO" "$FRECV" --sha256 -o out 127.0.0.1 "$PORT" >>out 2>"$T/frecv.err")
+	expect_status "frecv -o out >>out" 0 $?
+	same_file "$T/f" "$T/recv/out"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
 # ---- signals, sudden death, limits -------------------------------------------------
 
 every_stop_signal_mid_transfer_leaves_only_the_old_file() {

@@ -21,12 +21,23 @@ static void close_keep_errno(int fd)
 	errno = e;
 }
 
+/*
+ * The stream is every byte sent: a byte marked urgent stays in it, in its
+ * place, instead of being taken out of band (and splice(2) stopping short
+ * at its mark).
+ */
+static int urgent_inline(int fd)
+{
+	int one = 1;
+	return setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+}
+
 static int new_socket(int family)
 {
 	int fd = socket(family, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
-	if (fx_cloexec(fd) < 0) {
+	if (fx_cloexec(fd) < 0 || urgent_inline(fd) < 0) {
 		close_keep_errno(fd);
 		return -1;
 	}
@@ -168,7 +179,8 @@ int fx_accept(int lfd)
 		int fd = accept(lfd, NULL, NULL);
 		if (fd >= 0) {
 			/* BSDs pass a listener's O_NONBLOCK on; Linux does not. */
-			if (fx_cloexec(fd) < 0 || set_nonblock(fd, 0) < 0) {
+			if (fx_cloexec(fd) < 0 || set_nonblock(fd, 0) < 0 ||
+			    urgent_inline(fd) < 0) {
 				close_keep_errno(fd);
 				return -1;
 			}

@@ -233,6 +233,35 @@ static int drain_pipe(int p, int fd, size_t n, struct fx_xfer *x)
 }
 
 /*
+ * After splice read nothing: read once.  Returns 0 at the end of the stream,
+ * 1 when bytes came (written to fd at *off, hashed, counted), -1 on error.
+ */
+static int read_past_mark(int sock, int fd, off_t *off, struct fx_xfer *x)
+{
+	char buf[4096];
+	ssize_t n;
+
+	do
+		n = read(sock, buf, want(x, x->bytes) < sizeof(buf) ? want(x, x->bytes) : sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		fx_timed_out();
+		return failed(x, 0, errno);
+	}
+	if (n == 0)
+		return 0;
+	if (too_long(x, x->bytes, (size_t)n))
+		return failed(x, 0, EMSGSIZE);
+	if (fx_write_full(fd, buf, (size_t)n) < 0)
+		return failed(x, 1, errno);
+	if (x->sha != NULL)
+		fx_sha256_update(x->sha, buf, (size_t)n);
+	*off += n;
+	moved(x, (size_t)n);
+	return 1;
+}
+
+/*
  * splice(2) socket -> pipe -> fd until EOF on the socket.  Returns 0 at EOF,
  * -1 on error, 1 when fd does not take splice: then what was already in the
  * pipe has been written to fd the portable way, and the caller goes on so.
@@ -263,8 +292,13 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 			break;
 		}
 		if (n == 0) {
-			r = 0;
-			break;
+			/* splice also stops at a byte marked urgent, with 0: only a
+			 * read can tell that from the end of the stream, and takes
+			 * the stream on past the mark. */
+			if ((r = read_past_mark(sock, fd, &off, x)) != 1)
+				break;
+			r = -1;
+			continue;
 		}
 		if (too_long(x, x->bytes, (size_t)n)) {
 			failed(x, 0, EMSGSIZE);
