@@ -239,6 +239,17 @@ closed_stdin_is_refused_not_sent_empty() {
 	expect_output "$T/err" "fsend: standard input: Bad file descriptor"
 }
 
+stdin_read_past_its_end_sends_an_empty_file() {
+	printf 0123456789 >"$T/f"
+	# dd seeks standard input to 20, past the end, as cat would have read.
+	start_server fsend sh -c 'dd bs=1 skip=20 count=0 status=none && exec "$0" 0 -' "$FSEND" <"$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status "fsend, standard input past its end" 0 "$RC"
+	[ ! -s "$T/recv/receive.dat" ] || fail "not empty: $(cat "$T/recv/receive.dat")"
+}
+
 quiet_still_prints_the_listening_line_for_port_00() {
 	random_file "$T/f" 1000
 	start_server fsend "$FSEND" -q 00 "$T/f"
