@@ -18,7 +18,8 @@
 #          to disk, with bounded writeback and without
 #
 # usage: sh tests/bench/bench.sh BUILD_DIR [SECOND_BUILD_DIR]
-#   the second build (e.g. the portable preset) is measured as another tmpfs row.
+#   the second build (e.g. the portable preset) is measured as another row in
+#   the tmpfs, disk and link sections.
 # environment (sizes in bytes, or with K, M or G):
 #   FX_BENCH_SECTIONS  which sections, in this order (default "tmpfs disk link ack")
 #   FX_BENCH_RUNS      runs per tool in each section (default 5)
@@ -353,6 +354,7 @@ section_disk() {
 	lim=$((60 + disk_size / 20000000))
 	make_src "$W/dsrc" "$disk_size"
 	tools="cp fx"
+	[ -n "$B2" ] && tools="$tools fx2"
 	[ -n "$BU" ] && tools="$tools fxu"
 	tools="$tools $have_nc $have_socat"
 	run_section disk "$W/dsrc" "$D/dst" "$runs" $tools
@@ -364,6 +366,8 @@ section_disk() {
 		goal=""; [ $t = nc ] && goal=" (goal <= 0.5x)"
 		say_ratio "disk: fsend/frecv vs $(label $t) + sync -f: wall $(ratio "$fx_w" "$(med disk $t 1)")x, CPU $(ratio "$(med disk fx 2)" "$(med disk $t 2)")x$goal"
 	done
+	[ -n "$B2" ] &&
+		say_ratio "disk: $(label fx2) vs fsend/frecv: wall $(ratio "$(med disk fx2 1)" "$fx_w")x, CPU $(ratio "$(med disk fx2 2)" "$(med disk fx 2)")x"
 	[ -n "$BU" ] &&
 		say_ratio "disk: fsend/frecv (bounded writeback) vs (unbounded): wall $(ratio "$fx_w" "$(med disk fxu 1)")x, last byte to acknowledgement $(med3 disk fx 7) s vs $(med3 disk fxu 7) s"
 	say_rss disk "$(human "$disk_size"), disk"
@@ -406,7 +410,7 @@ section_link() {
 	kind=mem host=198.18.0.1 ns_s="ip netns exec $NS_S" ns_c="ip netns exec $NS_R"
 	lim=$((60 + link_size / 10000000))
 	make_src "$W/lsrc" "$link_size"
-	tools="fx $have_nc $have_socat"
+	tools="fx${B2:+ fx2} $have_nc $have_socat"
 	run_section link "$W/lsrc" "$W/ldst" "$runs" $tools
 	rm -f "$W/lsrc"
 	ns_s="" ns_c=""
@@ -429,6 +433,8 @@ section_link() {
 			"$(awk -v c="$(med link "$t" 6)" -v g="$gib" 'BEGIN { print c / g }')" \
 			"$(med link "$t" 3)" "$(med link "$t" 4)"
 	done
+	[ -n "$B2" ] && ok link fx2 &&
+		say_ratio "link: $(label fx2) vs fsend/frecv: CPU per GiB send $(ratio "$(med link fx2 5)" "$(med link fx 5)")x, recv $(ratio "$(med link fx2 6)" "$(med link fx 6)")x; wall $(ratio "$(med link fx2 1)" "$(med link fx 1)")x"
 	ok link fx && say_ratio "link: fsend/frecv throughput: $(awk -v b="$link_size" -v w="$(med link fx 1)" -v p="$payload" 'BEGIN { printf "%.1f", 100 * b / w / 1e6 / p }')% of the link's payload rate, $payload MB/s (goal >= 95%)"
 	for t in $have_nc $have_socat; do
 		goal=""; [ $t = nc ] && goal=" (goal <= 0.6x)"
