@@ -157,11 +157,13 @@ static void arm_tmp(const struct fx_outfile *out)
 		memcpy(tmp_path, out->tmp, strlen(out->tmp) + 1);
 }
 
-/* Wait a little longer each time: 10 ms, doubling up to 200 ms. */
-static void pause_a_little(struct timespec *p)
+/* Wait *ns nanoseconds, and twice as long next time, up to max. */
+static void back_off(long *ns, long max)
 {
-	nanosleep(p, NULL);
-	p->tv_nsec = p->tv_nsec < 100000000 ? p->tv_nsec * 2 : 200000000;
+	struct timespec t = { .tv_sec = *ns / 1000000000, .tv_nsec = *ns % 1000000000 };
+
+	nanosleep(&t, NULL);
+	*ns = *ns < max / 2 ? *ns * 2 : max;
 }
 
 /*
@@ -171,7 +173,8 @@ static void pause_a_little(struct timespec *p)
  */
 static int open_output(const struct opts *o, struct fx_outfile *out)
 {
-	struct timespec start, now, pause = { 0, 10000000 };
+	struct timespec start, now;
+	long pause = 10000000;   /* 10 ms, up to 200 ms */
 	struct stat st;
 	int r;
 
@@ -197,7 +200,7 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (o->c.timeout && now.tv_sec - start.tv_sec >= (time_t)o->c.timeout)
 			return tool_fail(EX_CANTCREAT, o->output, "no reader on the FIFO");
-		pause_a_little(&pause);
+		back_off(&pause, 200000000);
 	}
 }
 
@@ -223,7 +226,8 @@ static int connect_to(const struct opts *o, int *sock)
 {
 	char thing[300];
 	int gai;
-	struct timespec start, now, pause = { 0, 100000000 };
+	struct timespec start, now;
+	long pause = 100000000;  /* 0.1 s, up to 1 s */
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -236,11 +240,7 @@ static int connect_to(const struct opts *o, int *sock)
 		if (o->c.verbose)
 			tool_say("%s port %s: %s, retrying", o->host, o->port,
 			        strerror(errno));
-		nanosleep(&pause, NULL);
-		if (pause.tv_nsec < 500000000)
-			pause.tv_nsec *= 2;
-		else
-			pause = (struct timespec){ 1, 0 };
+		back_off(&pause, 1000000000);
 	}
 	if (*sock >= 0 && fx_set_timeout(*sock, (unsigned)o->c.timeout) == 0)
 		return EX_OK;

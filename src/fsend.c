@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--progress] [--sha256] port file"
@@ -195,6 +196,7 @@ struct outcome {
 	const char *thing;
 	char reason[4 * FX_ACK_MAX + 64];
 	char verified[FX_SHA256_HEX_LEN + 1];  /* the digest both sides agree on */
+	double ack_after;   /* seconds from the last byte to the acknowledgement */
 };
 
 static int end(struct outcome *r, int status, const char *thing, const char *reason)
@@ -275,6 +277,7 @@ static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct o
 	char ack[FX_ACK_MAX];
 	uint8_t sent[FX_SHA256_LEN];
 	sigset_t all, old;
+	struct timespec last, acked;
 	ssize_t n;
 
 	if (fx_set_timeout(sock, (unsigned)o->c.timeout) < 0)
@@ -285,6 +288,7 @@ static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct o
 		return end(r, EX_IOERR, o->file, "file shrank while being sent");
 	if (shutdown(sock, SHUT_WR) < 0)
 		return end(r, EX_IOERR, "shutdown", strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &last);
 	if (x->sha != NULL) {
 		fx_sha256_final(x->sha, sent);
 		tool_sha256_line(stdout, sent, o->file);
@@ -296,6 +300,10 @@ static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct o
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((n = read_ack(sock, ack, o, &old)) < 0)
 		return end(r, EX_PROTOCOL, "delivery unconfirmed", strerror(errno));
+	/* How long the client took to make it durable (-v). */
+	clock_gettime(CLOCK_MONOTONIC, &acked);
+	r->ack_after = (double)(acked.tv_sec - last.tv_sec) +
+	               (double)(acked.tv_nsec - last.tv_nsec) / 1e9;
 	if (judge_ack(ack, (size_t)n, o, sent, r) == EX_OK)
 		(void)fx_clear_reset_on_close(sock);
 	return r->status;
@@ -337,7 +345,7 @@ static int serve_client(int sock, void *arg)
 {
 	const struct input *in = arg;
 	const struct opts *o = in->o;
-	struct outcome r = { EX_OK, NULL, "", "" };
+	struct outcome r = { EX_OK, NULL, "", "", 0 };
 	struct tool_meter m;
 	struct fx_sha256 sha;
 	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m,
@@ -364,7 +372,10 @@ static int serve_client(int sock, void *arg)
 	if (o->count != 1 || o->c.verbose) {
 		/* One line per connection: peer, bytes, time, outcome. */
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
-		if (r.status != EX_OK || !o->c.quiet)
+		if (r.status == EX_OK && o->c.verbose)
+			tool_say("%s: %s, acknowledged %.3f s after the last byte%s", peer, sum,
+			        r.ack_after, o->sha256 ? ", sha256 verified" : "");
+		else if (r.status != EX_OK || !o->c.quiet)
 			tool_say("%s: %s, %s%s%s", peer, sum,
 			        r.thing ? r.thing : "", r.thing ? ": " : "", r.reason);
 	} else if (r.status != EX_OK) {

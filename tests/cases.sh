@@ -335,7 +335,7 @@ verbose_prints_a_summary_per_transfer() {
 	expect_status fsend 0 "$RC"
 	grep -q "^frecv: 123457 bytes in [0-9.]* s ([0-9.]* MB/s) from 127.0.0.1 port $PORT\$" \
 		"$T/frecv.err" || fail "frecv: $(cat "$T/frecv.err")"
-	grep -q "^fsend: .*127\.0\.0\.1.*: 123457 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged\$" \
+	grep -q "^fsend: 127\.0\.0\.1:[0-9]*: 123457 bytes in [0-9.]* s ([0-9.]* MB/s), acknowledged [0-9.]* s after the last byte\$" \
 		"$T/fsend.err" || fail "fsend: $(cat "$T/fsend.err")"
 }
 

@@ -326,6 +326,38 @@ stop_and_expect() {
 	expect_status "$4" $((128 + $3)) "$RC"
 }
 
+# stop_every_way PHASE: for each stop signal and each way to serve, start
+# fsend -t 0 on $T/f, serve one whole transfer first (-n, -k), bring a client
+# to PHASE (midway: it has read 1 MiB and waits; ack: it has read all and
+# sends no acknowledgement), stop fsend's pid, and check the client then
+# sees a reset.
+stop_every_way() {
+	_i=0
+	for _s in $SIGS; do
+		for _mode in single count keep; do
+			_i=$((_i + 1))
+			# shellcheck disable=SC2046
+			start_server -k fsend$_i "$FSEND" -t 0 $(mode_opts $_mode) 0 "$T/f"
+			serve_first fsend$_i $_mode
+			case $1 in
+			midway) stalled_client c$_i ;;
+			ack)
+				start_bg c$_i 5 "$PEER" client noack 127.0.0.1 "$PORT"
+				next_line c$_i # connected
+				next_line c$_i # read everything: fsend waits for the acknowledgement
+				case $LINE in *"read everything") ;; *) fail "c$_i: $LINE" ;; esac ;;
+			esac
+			stop_and_expect fsend$_i "${_s%:*}" "${_s#*:}" "fsend ($_mode) on SIG${_s%:*} ($1)"
+			case $1 in
+			midway) release_client c$_i ;;
+			ack) drain c$_i ;;
+			esac
+			wait_server c$_i
+			expect_status "client of fsend ($_mode, SIG${_s%:*}, $1) (3: it saw a reset)" 3 "$RC"
+		done
+	done
+}
+
 # slow_transfer: fsend (one byte per call, no timeout) to frecv --progress,
 # returning once frecv has drawn its meter: the transfer is under way.
 slow_transfer() {

@@ -172,6 +172,47 @@ static int send_file_fast(int sock, int fd, struct fx_xfer *x)
 	}
 }
 
+#ifdef FX_WRITEBACK_BOUND
+/*
+ * Writeback starts window by window, with at most WB_LAG windows in flight.
+ * Measured here, 4 GiB to ext4: 16 MiB and 4 (64 MiB in flight) as fast as
+ * anything tried (4 MiB x 4, 16 MiB x 2 or 8, 32 MiB x 8), and faster than
+ * no bounding (dirty-page throttling); waiting on the last window alone was
+ * two to four times slower.
+ */
+#define WB_WINDOW ((off_t)16 * 1024 * 1024)
+#define WB_LAG 4
+
+/*
+ * Keep the receiver's unwritten pages few, so the final fsync (and with it
+ * the acknowledgement) does not wait for gigabytes piled up in memory: once
+ * a window of the file is written, start its writeback, and wait for the
+ * one WB_LAG windows before it (waiting for the last one would stall on
+ * each write's latency).  *done is where the windows not yet started begin,
+ * end where the data written so far ends.  Errors other than a disk's end
+ * the bounding quietly (the fsync still makes it all durable); a disk's are
+ * the caller's.
+ */
+static int bound_writeback(int fd, off_t *done, off_t end, int *on)
+{
+	const unsigned wait = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+	                      SYNC_FILE_RANGE_WAIT_AFTER;
+	const off_t lag = WB_LAG * WB_WINDOW;
+
+	while (*on && end - *done >= WB_WINDOW) {
+		if (sync_file_range(fd, *done, WB_WINDOW, SYNC_FILE_RANGE_WRITE) < 0 ||
+		    (*done >= lag &&
+		     sync_file_range(fd, *done - lag, WB_WINDOW, wait) < 0)) {
+			if (errno == EIO || errno == ENOSPC)
+				return -1;
+			*on = 0;
+		}
+		*done += WB_WINDOW;
+	}
+	return 0;
+}
+#endif
+
 /* Move n bytes waiting in the pipe p to fd. */
 static int drain_pipe(int p, int fd, size_t n, struct fx_xfer *x)
 {
@@ -199,7 +240,11 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 {
 	size_t chunk = x->chunk;
 	int p[2], r = -1;
-	off_t off = x->sha != NULL ? lseek(fd, 0, SEEK_CUR) : 0;
+	off_t off = lseek(fd, 0, SEEK_CUR);   /* where the next bytes land */
+#ifdef FX_WRITEBACK_BOUND
+	off_t wb_done = off;
+	int wb_on = 1;
+#endif
 
 	if (off < 0 || pipe(p) < 0)
 		return failed(x, 1, errno);
@@ -225,14 +270,18 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 			break;
 		}
 		if (drain_pipe(p[0], fd, (size_t)n, x) == 0) {
-			if (x->sha == NULL)
-				continue;
-			if (hash_file(fd, off, (size_t)n, x->sha) == 0) {
-				off += n;
-				continue;
+			if (x->sha != NULL && hash_file(fd, off, (size_t)n, x->sha) < 0) {
+				failed(x, 1, errno);
+				break;
 			}
-			failed(x, 1, errno);
-			break;
+			off += n;
+#ifdef FX_WRITEBACK_BOUND
+			if (bound_writeback(fd, &wb_done, off, &wb_on) < 0) {
+				failed(x, 1, errno);
+				break;
+			}
+#endif
+			continue;
 		}
 		if (x->bytes == 0 && unsupported(errno)) {
 			close(p[1]);
