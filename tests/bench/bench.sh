@@ -35,6 +35,8 @@
 #                      against BUILD_DIR on tmpfs, on disk and in the ack section
 #                      (the bench target builds one and sets it)
 #   FX_BENCH_CHUNK     fsend/frecv -c value (default: theirs)
+#   FX_BENCH_RAW       a file to append every run's figures to, one line each:
+#                      section tool wall cpu rss_send rss_recv cpu_send cpu_recv ack
 set -u
 [ $# -ge 1 ] || { echo "usage: bench.sh BUILD_DIR [SECOND_BUILD_DIR]" >&2; exit 64; }
 TIME=/usr/bin/time
@@ -208,6 +210,7 @@ run() {
 	echo "$t0 $t1 $su $ss $cu $cs $sm $cm ${ack:--}" | awk '{
 		printf "%.4f %.4f %d %d %.4f %.4f %s\n", $2 - $1, $3 + $4 + $5 + $6, $7, $8,
 			$3 + $4, $5 + $6, $9 }' >>"$W/$sec.$tool"
+	[ -z "${FX_BENCH_RAW:-}" ] || echo "$sec $tool $(tail -1 "$W/$sec.$tool")" >>"$FX_BENCH_RAW"
 }
 
 # med SEC TOOL COLUMN: the median, or - if the tool has no figures there.
