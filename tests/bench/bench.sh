@@ -74,12 +74,6 @@ B1=$(abs "$1")
 B2=${2:+$(abs "$2")}
 BU=${FX_BENCH_UNBOUNDED:+$(abs "$FX_BENCH_UNBOUNDED")}
 
-# A build that cannot lack the bounding (no such option yet) is no comparison.
-if [ -n "$BU" ] && [ "$(writeback "$BU")" != off ]; then
-	echo "bench: $BU is not configured with -DFX_WRITEBACK_BOUND=OFF (FX_BENCH_UNBOUNDED): not measured" >&2
-	BU=""
-fi
-
 W=$(mktemp -d "$base/fxbench.XXXXXX") || exit 1
 D="" ns_s="" ns_c="" NS_S="" NS_R="" spid=""
 cleanup() {
@@ -101,6 +95,12 @@ writeback() {
 	v=$(sed -n 's/^FX_WRITEBACK_BOUND:BOOL=//p' "$1/CMakeCache.txt" 2>/dev/null)
 	case $v in ON | on | 1 | TRUE | true) echo on ;; OFF | off | 0 | FALSE | false) echo off ;; *) echo none ;; esac
 }
+
+# A build that cannot lack the bounding (no such option yet) is no comparison.
+if [ -n "$BU" ] && [ "$(writeback "$BU")" != off ]; then
+	echo "bench: $BU is not configured with -DFX_WRITEBACK_BOUND=OFF (FX_BENCH_UNBOUNDED): not measured" >&2
+	BU=""
+fi
 
 label() {
 	case $1 in
