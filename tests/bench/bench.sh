@@ -75,9 +75,13 @@ B2=${2:+$(abs "$2")}
 BU=${FX_BENCH_UNBOUNDED:+$(abs "$FX_BENCH_UNBOUNDED")}
 
 W=$(mktemp -d "$base/fxbench.XXXXXX") || exit 1
-D="" ns_s="" ns_c="" NS_S="" NS_R="" spid=""
+D="" ns_s="" ns_c="" NS_S="" NS_R="" spid="" cpid=""
+# A stop signal interrupts the wait for a transfer (each runs in the
+# background for that): stop its processes, then drop the namespaces and files.
 cleanup() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null
+	[ -n "$cpid" ] && kill "$cpid" 2>/dev/null
+	[ -n "$spid$cpid" ] && wait
 	[ -n "$NS_S" ] && ip netns del "$NS_S" 2>/dev/null
 	[ -n "$NS_R" ] && ip netns del "$NS_R" 2>/dev/null
 	rm -rf "$W" ${D:+"$D"}
@@ -164,8 +168,11 @@ run() {
 	[ "$kind" = disk ] && sync
 	if [ "$tool" = cp ]; then
 		t0=$(now)
-		timeout -k 5 "$lim" $TIME -o "$W/srv.t" -f "$TF" cp "$3" "$4" </dev/null 2>"$W/cli.err"
+		timeout -k 5 "$lim" $TIME -o "$W/srv.t" -f "$TF" cp "$3" "$4" </dev/null 2>"$W/cli.err" &
+		cpid=$!
+		wait "$cpid"
 		crc=$?
+		cpid=""
 		[ "$kind" = disk ] && [ $crc -eq 0 ] && { sync -f "$4" || crc=1; }
 		t1=$(now)
 		src=0
@@ -187,8 +194,11 @@ run() {
 			echo "bench: $(row_label "$sec" "$tool"): did not listen" >&2
 			return 1
 		fi
-		run_client "$tool" "$port" "$4"
+		run_client "$tool" "$port" "$4" &
+		cpid=$!
+		wait "$cpid"
 		crc=$?
+		cpid=""
 		case $kind.$tool in
 		disk.nc | disk.socat) [ $crc -eq 0 ] && { sync -f "$4" || crc=1; } ;;
 		esac
