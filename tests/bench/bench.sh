@@ -316,7 +316,7 @@ disk_name() {
 
 section_tmpfs() {
 	echo
-	echo "== tmpfs: $(human "$size") from tmpfs to tmpfs over loopback ($base), $runs runs per tool, alternating"
+	echo "== tmpfs: $(human "$size") from tmpfs to tmpfs over loopback ($base), runs per tool: $runs, alternating"
 	kind=mem host=127.0.0.1 ns_s="" ns_c=""
 	lim=$((60 + size / 20000000))
 	make_src "$W/src" "$size"
@@ -360,7 +360,7 @@ say_rss() {
 
 section_disk() {
 	echo
-	echo "== disk: $(human "$disk_size") from tmpfs to a disk, durable (fsync or sync -f inside the timing), $runs runs per tool, alternating"
+	echo "== disk: $(human "$disk_size") from tmpfs to a disk, durable (fsync or sync -f inside the timing), runs per tool: $runs, alternating"
 	disk_ready "$disk_size" || return 0
 	echo "target: $D ($(disk_name)); sync before each run, outside the timing"
 	kind=disk host=127.0.0.1 ns_s="" ns_c=""
@@ -401,7 +401,7 @@ link_setup() {
 
 section_link() {
 	echo
-	echo "== link: $(human "$link_size") from tmpfs to tmpfs between two network namespaces, 1 Gbit/s (tc tbf), $runs runs per tool, alternating"
+	echo "== link: $(human "$link_size") from tmpfs to tmpfs between two network namespaces, 1 Gbit/s (tc tbf), runs per tool: $runs, alternating"
 	if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (network namespaces)"; return 0; fi
 	for c in ip tc; do
 		command -v $c >/dev/null || { echo "skipped: needs $c (apt-get install iproute2)"; return 0; }
@@ -458,7 +458,7 @@ section_link() {
 
 section_ack() {
 	echo
-	echo "== ack: last byte to acknowledgement, $(human "$ack_size") from tmpfs to a disk, $ack_runs runs per build, alternating"
+	echo "== ack: last byte to acknowledgement, $(human "$ack_size") from tmpfs to a disk, runs per build: $ack_runs, alternating"
 	disk_ready "$ack_size" || return 0
 	echo "target: $D ($(disk_name)); sync before each run, outside the timing"
 	echo "builds: $B1 (FX_WRITEBACK_BOUND $(writeback "$B1"))${BU:+, $BU (FX_WRITEBACK_BOUND $(writeback "$BU"))}"
