@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Chunk size: default and the bounds that -c enforces. */
@@ -163,6 +164,10 @@ int fx_peer_name(int fd, char *buf, size_t len);
 int fx_set_reset_on_close(int fd);
 int fx_clear_reset_on_close(int fd);
 
+/* Are bytes from the peer waiting to be read on a connected socket?  1 or 0;
+ * never blocks, reads nothing. */
+int fx_pending_input(int fd);
+
 /*
  * Has a connected socket's peer reset the connection (or has it failed
  * otherwise)?  Never blocks and reads no data; a pending error is taken
@@ -179,16 +184,22 @@ int fx_conn_check(int fd);
  * file beside it, which replaces it only at commit: on Linux an unnamed one
  * (O_TMPFILE), which vanishes with the process however it dies; a named
  * ".NAME.XXXXXX" elsewhere, with FX_PORTABLE, or where the file system
- * refuses O_TMPFILE.  A device or FIFO is written directly.
+ * refuses O_TMPFILE.  The target's directory is held open from the start and
+ * every later step is taken in it, so swapping a directory on the path
+ * cannot redirect them.  A device or FIFO is written directly.
  */
 struct fx_outfile {
-	int fd;          /* where the data goes, -1 when none */
-	int dirfd;       /* the target's directory, for its sync; -1: not readable */
-	int direct;      /* 1: fd is the target itself (device, FIFO, stdout) */
-	int placed;      /* 1 once the target has been replaced */
-	mode_t mode;     /* the mode a new file gets (umask applied) */
-	char *path;      /* the target, symbolic links resolved */
-	char *tmp;       /* the named temporary file; NULL when none or unnamed */
+	int fd;            /* where the data goes, -1 when none */
+	int dirfd;         /* the target's directory, held; -1: looked up by path */
+	int dir_synced;    /* 1: dirfd can be fsynced (else a drop box, mode 0333) */
+	int direct;        /* 1: fd is the target itself (device, FIFO, stdout) */
+	int placed;        /* 1 once the target has been replaced */
+	mode_t mode;       /* the mode a new file gets (umask applied) */
+	char *path;        /* the target, symbolic links resolved */
+	const char *name;  /* the target relative to dirfd (or the cwd) */
+	char *tmp;         /* the named temporary file; NULL when none or unnamed */
+	const char *tmpname; /* the same, relative to dirfd (or the cwd) */
+	struct stat found; /* the target as it was at the start (st_ino 0: none) */
 };
 
 /*
@@ -218,18 +229,22 @@ void fx_out_use_fd(struct fx_outfile *out, int fd);
 
 /*
  * Make the data durable before it is put in place: give the temporary file
- * its final mode (an existing target's permission bits, without set-id
- * bits, and its owner and group too when run as root), then fsync it.  For
- * a direct output, fsync where the file supports it.  May take long; changes
+ * its final mode, then fsync it.  The final mode is the target's permission
+ * bits (without set-id bits), and its owner and group too when run as root,
+ * if the target is still the very file found at the start; otherwise that of
+ * a new file.  A file planted at the target since the start in a sticky
+ * world-writable directory is refused now (EACCES), as at the start.  For a
+ * direct output, fsync where the file supports it.  May take long; changes
  * nothing visible.  Returns 0, or -1 with errno set.
  */
 int fx_out_sync(struct fx_outfile *out);
 
 /*
- * Put the synced file in place by rename(2), then make that durable: fsync
- * of the directory, or where the directory could not be opened (a drop box,
- * mode 0333), syncfs(2) on Linux and sync(2) elsewhere.  Short: meant to run
- * with signals blocked.  Returns 0 when the file is durably in place.  On -1
+ * Put the synced file in place by rename(2) (an unnamed file with no target
+ * yet: by one link(2)), then make that durable: fsync of the directory, or
+ * where the directory could not be opened for reading (a drop box, mode
+ * 0333), syncfs(2) on Linux and sync(2) elsewhere.  Short: meant to run with
+ * signals blocked.  Returns 0 when the file is durably in place.  On -1
  * (errno set) out->placed tells whether the target was already replaced
  * (only the final sync failed) or is untouched (nothing is left behind).  A
  * direct output is closed.  Either way out is released.

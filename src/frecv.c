@@ -139,15 +139,23 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return EX_OK;
 }
 
-/* Is path, under whatever name, the file standard output is ("-",
- * /dev/stdout, /proc/self/fd/1, the FIFO or terminal it is)? */
-static int is_stdout(const char *path)
+/* Is path ("-": standard output), under whatever name, the file that
+ * descriptor fd is (/dev/stdout, /proc/self/fd/1, the FIFO or terminal)? */
+static int is_file_of(const char *path, int fd)
 {
 	struct stat a, b;
 
-	return strcmp(path, "-") == 0 ||
-	       (stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 &&
-	        a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+	if (strcmp(path, "-") == 0)
+		return fd == STDOUT_FILENO ||
+		       (fstat(STDOUT_FILENO, &a) == 0 && fstat(fd, &b) == 0 &&
+		        a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+	return stat(path, &a) == 0 && fstat(fd, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static int is_stdout(const char *path)
+{
+	return is_file_of(path, STDOUT_FILENO);
 }
 
 /* Let the signal handler know the named temporary file, if there is one. */
@@ -175,6 +183,7 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 {
 	struct timespec start, now;
 	long pause = 10000000;   /* 10 ms, up to 200 ms */
+	double waited;
 	struct stat st;
 	int r;
 
@@ -198,7 +207,9 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 		if (errno != ENXIO)
 			return tool_fail(EX_CANTCREAT, o->output, strerror(errno));
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (o->c.timeout && now.tv_sec - start.tv_sec >= (time_t)o->c.timeout)
+		waited = (double)(now.tv_sec - start.tv_sec) +
+		         (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		if (o->c.timeout && waited >= (double)o->c.timeout)
 			return tool_fail(EX_CANTCREAT, o->output, "no reader on the FIFO");
 		back_off(&pause, 200000000);
 	}
@@ -276,7 +287,9 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		e = errno;
 		reset(sock);
 		drop_output(out);
-		return tool_fail(EX_IOERR, o->output, strerror(e));
+		/* EACCES: a file planted at the target meanwhile. */
+		return tool_fail(e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR,
+		                 o->output, strerror(e));
 	}
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
@@ -292,8 +305,12 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 	tmp_path[0] = '\0';
 	if (r < 0) {
 		reset(sock);
-		if (out->placed)
-			return tool_fail(EX_IOERR, o->output, "replaced, but not synced to disk");
+		if (out->placed) {
+			char reason[160];
+			snprintf(reason, sizeof(reason), "replaced, but not synced to disk: %s",
+			         strerror(e));
+			return tool_fail(EX_IOERR, o->output, reason);
+		}
 		return tool_fail(e == EEXIST || e == EACCES || e == EPERM ?
 		                 EX_CANTCREAT : EX_IOERR, o->output, strerror(e));
 	}
@@ -324,8 +341,11 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
-	/* When standard output carries the file, every message goes to stderr. */
+	/* When standard output carries the file, every message goes to stderr;
+	 * when stderr is that file too (2>&1), only errors are said at all. */
 	FILE *msg = is_stdout(o.output) ? stderr : stdout;
+	int errors_only = is_file_of(o.output, STDERR_FILENO);
+	int silent = o.c.quiet || errors_only;
 
 	tool_catch_fatal_signals(on_signal);
 	if ((status = open_output(&o, &out)) != EX_OK)
@@ -335,7 +355,7 @@ int main(int argc, char **argv)
 		return status;
 	}
 	snprintf(thing, sizeof(thing), "%s port %s", o.host, o.port);
-	tool_meter_start(&m, !o.c.quiet && (o.c.progress || isatty(STDERR_FILENO)), 0);
+	tool_meter_start(&m, !silent && (o.c.progress || isatty(STDERR_FILENO)), 0);
 	fx_sha256_init(&sha);
 	x = (struct fx_xfer){ .chunk = o.c.chunk, .progress = tool_meter_update, .arg = &m,
 	                      .max = o.max_size, .sha = o.sha256 || o.expect ? &sha : NULL };
@@ -362,13 +382,13 @@ int main(int argc, char **argv)
 	}
 	if ((status = store(&o, &out, sock, thing, digest)) != EX_OK)
 		return status;
-	if (o.sha256)
+	if (o.sha256 && !errors_only)
 		tool_sha256_line(msg, digest, o.output);
-	if (o.c.verbose) {
+	if (o.c.verbose && !silent) {
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
 		tool_say("%s from %s", sum, thing);
 	}
-	if (!o.c.quiet)
+	if (!silent)
 		fprintf(msg, "received file data\n");
 	return EX_OK;
 }

@@ -286,6 +286,11 @@ static int serve(int sock, int fd, off_t size, struct fx_xfer *x, const struct o
 		return end(r, EX_IOERR, x->out_failed ? peer : o->file, strerror(errno));
 	if (x->bytes < (uint64_t)size)
 		return end(r, EX_IOERR, o->file, "file shrank while being sent");
+	/* No client can have read to the end before the half-close: whatever
+	 * it sent so far is no acknowledgement of the whole file. */
+	if (fx_pending_input(sock))
+		return end(r, EX_PROTOCOL, "delivery unconfirmed",
+		           "the client answered before it had the whole file");
 	if (shutdown(sock, SHUT_WR) < 0)
 		return end(r, EX_IOERR, "shutdown", strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &last);
@@ -348,15 +353,17 @@ static int serve_client(int sock, void *arg)
 	struct outcome r = { EX_OK, NULL, "", "", 0 };
 	struct tool_meter m;
 	struct fx_sha256 sha;
-	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m,
-	                     .sha = o->sha256 ? &sha : NULL };
+	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m };
 	char peer[80], sum[96];
 	/* Several children cannot share one meter line. */
 	int meter = o->count == 1 && !o->c.quiet && (o->c.progress || isatty(STDERR_FILENO));
 
 	if (fx_peer_name(sock, peer, sizeof(peer)) < 0)
 		strcpy(peer, "client");
-	fx_sha256_init(&sha);
+	if (o->sha256) {
+		fx_sha256_init(&sha);
+		x.sha = &sha;
+	}
 	tool_meter_start(&m, meter, (uint64_t)in->size);
 	serve(sock, in->fd, in->size, &x, o, peer, &r);
 	/* Resets unless acknowledged; every signal is blocked from here on,

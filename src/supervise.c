@@ -186,8 +186,11 @@ int sv_run(int lfd, const struct sv_opts *o)
 		reap(o);
 		if (stop_sig && !forwarded) {
 			for (unsigned long i = 0; i < o->jobs; i++) {
-				if (kids[i].pid != 0)
-					kill(kids[i].pid, stop_sig);
+				if (kids[i].pid == 0)
+					continue;
+				kill(kids[i].pid, stop_sig);
+				/* A stopped child must wake to die. */
+				kill(kids[i].pid, SIGCONT);
 			}
 			forwarded = 1;
 		}

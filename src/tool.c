@@ -69,10 +69,16 @@ void tool_say(const char *fmt, ...)
 
 int tool_fail(int status, const char *thing, const char *reason)
 {
-	if (thing != NULL)
-		tool_say("%s: %s", thing, reason);
-	else
+	char shown[512];
+
+	/* A name from the command line may hold a newline or an escape
+	 * sequence: the message stays one printable line. */
+	if (thing != NULL) {
+		fx_escape(shown, sizeof(shown), thing, strlen(thing));
+		tool_say("%s: %s", shown, reason);
+	} else {
 		tool_say("%s", reason);
+	}
 	return status;
 }
 
@@ -111,13 +117,14 @@ void tool_catch_stop_signals(void (*handler)(int))
 
 void tool_catch_fatal_signals(void (*handler)(int))
 {
-	/* Every signal whose default action ends the process, but the faults
-	 * of the program itself (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGSYS,
-	 * SIGTRAP), which are no request to stop.  SIGPIPE and SIGXFSZ are
-	 * ignored. */
+	/* Every signal whose default action ends the process (SIGPIPE and
+	 * SIGXFSZ are ignored), the faults too: kill(1) can send them, and a
+	 * real fault, once the handler has cleaned up, faults again and ends
+	 * the process as it would have. */
 	static const int sigs[] = {
 		SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
-		SIGABRT, SIGVTALRM, SIGPROF, SIGXCPU,
+		SIGABRT, SIGVTALRM, SIGPROF, SIGXCPU, SIGSEGV, SIGBUS, SIGILL,
+		SIGFPE, SIGSYS, SIGTRAP,
 #ifdef SIGPOLL
 		SIGPOLL,
 #endif

@@ -33,7 +33,8 @@ void tool_say(const char *fmt, ...)
 #endif
 	;
 
-/* "prog: thing: reason" on stderr; returns status so mains can return it. */
+/* "prog: thing: reason" on stderr, thing escaped as fx_escape does; returns
+ * status so mains can return it. */
 int tool_fail(int status, const char *thing, const char *reason);
 
 /* "prog: thing: reason" and the synopsis on stderr; returns EX_USAGE. */
@@ -46,8 +47,7 @@ int tool_option_error(int c, int opt, const char *arg);
 /*
  * Run handler, without SA_RESTART, for the signals that ask a program to
  * stop (SIGINT, SIGTERM, SIGHUP: tool_catch_stop_signals), or for every
- * signal whose default is to end the process, but for the faults of the
- * program itself (tool_catch_fatal_signals).  A signal that was ignored when
+ * signal whose default is to end the process (tool_catch_fatal_signals).  A signal that was ignored when
  * the program started stays ignored, as nohup(1) and shells expect.  The
  * handler runs with all these signals blocked.
  */

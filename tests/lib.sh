@@ -135,6 +135,29 @@ roundtrip() {
 		fail "temporary file left beside $_out"
 }
 
+# paused_transfer [frecv options]: fsend sends what the test writes to
+# descriptor 7; frecv runs in $T/recv (frecv_pid, not under timeout(1)).
+# Returns once frecv is connected and a first part is on its way, so the
+# test can act in the middle of the transfer; finish_transfer ends it.
+paused_transfer() {
+	mkfifo "$T/in"
+	exec 7<>"$T/in"
+	start_server fsend "$FSEND" 0 - <"$T/in" 7>&-
+	(cd "$T/recv" && exec "$FRECV" "$@" 127.0.0.1 "$PORT" >"$T/frecv.out" 2>"$T/frecv.err") 7>&- &
+	frecv_pid=$!
+	BG="$BG $frecv_pid"
+	printf 'first part, ' >&7
+	child_of "$(pid_of fsend)" >/dev/null
+}
+
+# finish_transfer: the rest and the end of the stream; frecv's status in RC.
+finish_transfer() {
+	printf 'second part\n' >&7
+	exec 7>&-
+	wait "$frecv_pid"
+	RC=$?
+}
+
 # roundtrip_sha FILE FSEND_OPTS FRECV_OPTS: a transfer with --sha256 on both
 # sides; both exit 0 and the file arrives byte for byte (the caller checks
 # the messages).

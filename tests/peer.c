@@ -265,6 +265,7 @@ static int hangup_kind(int fd)
  *           bytes came back, 3 on a reset, 0 on a clean end (no ack)
  *   digest  read everything, then acknowledge as frecv --sha256 does, but
  *           with the digest HEX given in place of a count
+ *   early   acknowledge at once, before reading, then read everything
  *   flood   read everything, then send megabytes instead of the ack
  *   close   connect and close at once
  *   stall   read N bytes, say so, wait for a line on stdin, read the rest;
@@ -292,6 +293,12 @@ static int bad_client(const char *action, const char *host, const char *port,
 	if (strcmp(action, "close") == 0) {
 		close(fd);
 		return 0;
+	}
+	if (strcmp(action, "early") == 0) {
+		if (fx_write_full(fd, FX_ACK, FX_ACK_LEN) < 0)
+			die("write");
+		fprintf(stderr, "peer: acknowledged\n");
+		return read_all(fd) < 0;
 	}
 	if (strcmp(action, "stall") == 0) {
 		char *buf = malloc(n + 1), line[16];
@@ -350,6 +357,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc == 2 && strcmp(argv[1], "has-ipv6-loopback") == 0)
 		return has_ipv6_loopback();
+	if (argc >= 3 && strcmp(argv[1], "nonblocking-stdin") == 0) {
+		/* Run a command whose standard input is left non-blocking, as
+		 * some producers leave a shared pipe. */
+		int flags = fcntl(0, F_GETFL);
+		if (flags < 0 || fcntl(0, F_SETFL, flags | O_NONBLOCK) < 0)
+			die("fcntl");
+		execvp(argv[2], argv + 2);
+		die(argv[2]);
+	}
 	if (argc == 2 && strcmp(argv[1], "full") == 0)
 		return full_server();
 	if (argc == 2 && strcmp(argv[1], "refuse") == 0)
@@ -365,7 +381,8 @@ int main(int argc, char **argv)
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0)
 		return bad_client(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	fprintf(stderr, "usage: peer server reset|stall|end-then-reset BYTES |\n"
-	                "       client noread|noack|close|echo HOST PORT |\n"
+	                "       client noread|noack|close|echo|early HOST PORT |\n"
+	                "       nonblocking-stdin COMMAND [ARG...] |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"
 	                "       client digest HOST PORT HEX |\n"
 	                "       has-ipv6-loopback | refuse | full | textbook-server FILE |\n"

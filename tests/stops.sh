@@ -179,6 +179,52 @@ slow_producer_on_stdin_reaches_the_receiver_at_once() {
 	expect_status frecv 0 "$(cat "$T/rc")"
 }
 
+acknowledgement_before_the_data_is_refused() {
+	# Big enough that fsend is still sending when the early bytes arrive.
+	random_file "$T/f" 30000000
+	start_server fsend "$FSEND" 0 "$T/f"
+	start_bg early 5 "$PEER" client early 127.0.0.1 "$PORT"
+	drain early
+	wait_server fsend
+	expect_status "fsend to a client that acknowledged before reading" 76 "$RC"
+	expect_output "$T/fsend.err" "fsend: listening on $(head -n 1 "$T/fsend.err" | sed 's/.*on //')
+fsend: delivery unconfirmed: the client answered before it had the whole file"
+	wait_server early
+}
+
+nonblocking_stdin_pipe_waits_for_its_producer() {
+	mkfifo "$T/in" "$T/out"
+	exec 7<>"$T/in"
+	start_server fsend "$PEER" nonblocking-stdin "$FSEND" -t 2 0 - <"$T/in" 7>&-
+	(timeout "$TO" "$FRECV" -o - 127.0.0.1 "$PORT" >"$T/out" 2>"$T/frecv.err"
+	 echo $? >"$T/rc") 7>&- &
+	exec 8<"$T/out"
+	# Between lines the pipe is empty: a read says EAGAIN, which is no
+	# timeout and no error.
+	for i in 1 2 3; do
+		echo "line $i" >&7
+		IFS= read -r got <&8 || fail "line $i never arrived: $(cat "$T/fsend.err")"
+		[ "$got" = "line $i" ] || fail "got '$got' for line $i"
+	done
+	exec 7>&-
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	wait
+	expect_status frecv 0 "$(cat "$T/rc")"
+}
+
+stop_reaches_a_serving_process_that_is_stopped() {
+	random_file "$T/f" 30000000
+	start_server fsend "$FSEND" -t 0 0 "$T/f"
+	stalled_client
+	pid=$(pid_of fsend)
+	kill -STOP "$(child_of "$pid")"
+	stop_and_expect fsend TERM 15 "fsend on SIGTERM, its serving process stopped"
+	release_client
+	wait_server client
+	expect_status "client (3: it saw a reset)" 3 "$RC"
+}
+
 # ---- smaller promises -----------------------------------------------------
 
 stdin_directory_is_refused_before_listening() {

@@ -13,6 +13,11 @@ int fx_timed_out(void);
  */
 int fx_wait_writable(int fd);
 
+/* The same after a read failed with EAGAIN: a non-blocking fd (a pipe left
+ * so by whoever made it) is waited for until it has bytes, at most a
+ * socket's receive timeout. */
+int fx_wait_readable(int fd);
+
 /* Set FD_CLOEXEC on fd.  Returns 0, or -1 with errno set. */
 int fx_cloexec(int fd);
 

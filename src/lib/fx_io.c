@@ -21,14 +21,15 @@ int fx_timed_out(void)
 	return -1;
 }
 
-/* fd's send timeout (SO_SNDTIMEO) in milliseconds; -1 for none, or not a socket. */
-static int send_timeout_ms(int fd)
+/* fd's timeout (SO_SNDTIMEO or SO_RCVTIMEO) in milliseconds; -1 for none,
+ * or not a socket. */
+static int timeout_ms(int fd, int option)
 {
 	struct timeval tv;
 	socklen_t len = sizeof(tv);
 	long long ms;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &len) < 0)
+	if (getsockopt(fd, SOL_SOCKET, option, &tv, &len) < 0)
 		return -1;
 	ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	if (ms == 0)
@@ -36,19 +37,30 @@ static int send_timeout_ms(int fd)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-int fx_wait_writable(int fd)
+/* After EAGAIN: wait for events on a non-blocking fd, at most its timeout. */
+static int wait_ready(int fd, short events, int option)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT, .revents = 0 };
+	struct pollfd p = { .fd = fd, .events = events, .revents = 0 };
 	int flags = fcntl(fd, F_GETFL), n;
 
 	/* Blocking: the kernel already waited the whole timeout. */
 	if (flags < 0 || !(flags & O_NONBLOCK))
 		return fx_timed_out();
-	while ((n = poll(&p, 1, send_timeout_ms(fd))) < 0 && errno == EINTR)
+	while ((n = poll(&p, 1, timeout_ms(fd, option))) < 0 && errno == EINTR)
 		;
 	if (n == 0)
 		errno = ETIMEDOUT;
 	return n > 0 ? 0 : -1;
+}
+
+int fx_wait_writable(int fd)
+{
+	return wait_ready(fd, POLLOUT, SO_SNDTIMEO);
+}
+
+int fx_wait_readable(int fd)
+{
+	return wait_ready(fd, POLLIN, SO_RCVTIMEO);
 }
 
 int fx_cloexec(int fd)

@@ -251,6 +251,17 @@ int fx_clear_reset_on_close(int fd)
 	return linger_zero(fd, 0);
 }
 
+int fx_pending_input(int fd)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n > 0;
+}
+
 int fx_conn_check(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = 0, .revents = 0 };

@@ -2,11 +2,13 @@
  * The atomic output file: data goes to a temporary file beside the target,
  * which replaces the target by rename(2) only once it is durably on disk.
  * On Linux the temporary file has no name (O_TMPFILE) until the commit, so
- * no death of the process, not even by SIGKILL, can leave it behind.
+ * no death of the process, not even by SIGKILL, can leave it behind.  The
+ * target's directory is held open from the start, and every later step is
+ * relative to it, so swapping a directory on the path cannot redirect them.
  */
 #if defined(__linux__) && !defined(FX_PORTABLE)
 #define FX_LINUX 1
-#define _GNU_SOURCE /* O_TMPFILE, syncfs(2) */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
+#define _GNU_SOURCE /* O_TMPFILE, O_PATH, syncfs(2) */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
 #else
 #define _XOPEN_SOURCE 700 /* XSI: S_ISVTX, realpath(3), sync(2) */ // NOLINT(bugprone-reserved-identifier): a feature-test macro
 #endif
@@ -85,21 +87,41 @@ static int stat_dir_of(const char *path, struct stat *st)
 	return r;
 }
 
-/*
- * "DIR/.NAME.XXXXXX" for the target path: the name shortened, if needed, so
- * the whole fits the file system's limit for any legal target name (without
- * splitting a UTF-8 character).
- */
-static char *tmp_template(const char *path)
+/* The target as it is now, looked up in the held directory, links not followed. */
+static int stat_target(const struct fx_outfile *out, struct stat *st)
 {
-	char *dir = dir_of(path), *t;
-	const char *base = base_of(path);
-	size_t keep = strlen(base), len;
-	long name_max;
+	return fstatat(out->dirfd >= 0 ? out->dirfd : AT_FDCWD, out->name, st,
+	               AT_SYMLINK_NOFOLLOW);
+}
 
-	if (dir == NULL)
-		return NULL;
-	name_max = pathconf(dir, _PC_NAME_MAX);
+/* Six letters and digits, different each call. */
+static void fill_random(char *x)
+{
+	static const char set[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static uint64_t state;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	state += (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 6; i++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		x[i] = set[(state >> 33) % (sizeof(set) - 1)];
+	}
+}
+
+/*
+ * Set out->tmp to "DIR/.NAME.XXXXXX" for the target (the name shortened, if
+ * needed, to fit the file system's limit for any legal target name, without
+ * splitting a UTF-8 character), and out->tmpname to the part of it relative
+ * to the held directory.
+ */
+static int tmp_template(struct fx_outfile *out, const char *dir)
+{
+	const char *base = base_of(out->path);
+	size_t keep = strlen(base), len, dirlen;
+	long name_max = out->dirfd >= 0 ? fpathconf(out->dirfd, _PC_NAME_MAX) : -1;
+
 	if (name_max < 16)
 		name_max = 255;
 	/* "." + name + ".XXXXXX" */
@@ -108,11 +130,81 @@ static char *tmp_template(const char *path)
 		while (keep > 0 && ((unsigned char)base[keep] & 0xc0) == 0x80)
 			keep--;
 	}
-	len = strlen(dir) + keep + 10;
-	if ((t = malloc(len)) != NULL)
-		snprintf(t, len, "%s/.%.*s.XXXXXX", dir, (int)keep, base);
-	free(dir);
-	return t;
+	dirlen = strlen(dir);
+	len = dirlen + keep + 10;
+	if ((out->tmp = malloc(len)) == NULL)
+		return -1;
+	snprintf(out->tmp, len, "%s/.%.*s.XXXXXX", dir, (int)keep, base);
+	out->tmpname = out->dirfd >= 0 ? out->tmp + dirlen + 1 : out->tmp;
+	return 0;
+}
+
+/* Forget the temporary name (after it was removed or renamed away). */
+static void drop_tmp(struct fx_outfile *out)
+{
+	free(out->tmp);
+	out->tmp = NULL;
+	out->tmpname = NULL;
+}
+
+/*
+ * The named temporary file, as mkstemp(3) makes it but in the held
+ * directory: a fresh name, created exclusively, mode 0600 (private while it
+ * fills).
+ */
+static int create_named(struct fx_outfile *out, const char *dir)
+{
+	int at = out->dirfd >= 0 ? out->dirfd : AT_FDCWD;
+
+	if (tmp_template(out, dir) < 0)
+		return -1;
+	for (int tries = 0; tries < 100; tries++) {
+		fill_random(out->tmp + strlen(out->tmp) - 6);
+		out->fd = openat(at, out->tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (out->fd >= 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	drop_tmp(out);
+	return -1;
+}
+
+/* The temporary file: unnamed where the system and file system allow it. */
+static int open_tmp(struct fx_outfile *out, const char *dir)
+{
+#ifdef FX_LINUX
+	/* Naming it at commit goes through /proc/self/fd. */
+	if (out->dirfd >= 0 && access("/proc/self/fd", X_OK) == 0) {
+		out->fd = openat(out->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (out->fd >= 0)
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return -1;
+	}
+#endif
+	return create_named(out, dir);
+}
+
+/*
+ * Hold the target's directory open.  A drop box (mode 0333) cannot be
+ * opened for reading: on Linux it is held by O_PATH, which can name files in
+ * it but not sync it (commit then syncs another way); elsewhere not at all,
+ * and names are looked up again by path.
+ */
+static int hold_dir(struct fx_outfile *out, const char *dir)
+{
+	out->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	out->dir_synced = out->dirfd >= 0;
+	if (out->dirfd < 0 && errno == EACCES) {
+#ifdef FX_LINUX
+		out->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+#else
+		errno = 0;
+		return 0;
+#endif
+	}
+	return out->dirfd >= 0 ? 0 : -1;
 }
 
 /* Open a device or FIFO to write into it; a FIFO with no reader is ENXIO. */
@@ -130,36 +222,10 @@ static int open_direct(struct fx_outfile *out)
 	return 0;
 }
 
-/* The temporary file: unnamed where the system and file system allow it. */
-static int open_tmp(struct fx_outfile *out, const char *dir)
-{
-#ifdef FX_LINUX
-	/* Naming it at commit goes through /proc/self/fd. */
-	if (access("/proc/self/fd", X_OK) == 0) {
-		out->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (out->fd >= 0)
-			return 0;
-		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-			return -1;
-	}
-#else
-	(void)dir;
-#endif
-	if ((out->tmp = tmp_template(out->path)) == NULL)
-		return -1;
-	/* mkstemp makes it 0600: private while it fills. */
-	if ((out->fd = mkstemp(out->tmp)) < 0) {
-		free(out->tmp);
-		out->tmp = NULL;
-		return -1;
-	}
-	return fx_cloexec(out->fd);
-}
-
 /* Check the target (path resolved) and prepare to replace or create it. */
 static int open_file(struct fx_outfile *out)
 {
-	struct stat dst, st;
+	struct stat dst;
 	char *dir;
 	int r;
 
@@ -169,43 +235,42 @@ static int open_file(struct fx_outfile *out)
 		errno = ENOTDIR;
 		return -1;
 	}
-	if (stat(out->path, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
+	if (stat(out->path, &out->found) == 0) {
+		if (S_ISDIR(out->found.st_mode)) {
 			errno = EISDIR;
 			return -1;
 		}
-		if (planted(&dst, &st)) {
+		if (planted(&dst, &out->found)) {
 			errno = EACCES;
 			return -1;
 		}
-		if (!S_ISREG(st.st_mode))
+		if (!S_ISREG(out->found.st_mode))
 			return open_direct(out);
-		if (sticky_foreign(&dst, &st)) {
+		if (sticky_foreign(&dst, &out->found)) {
 			errno = EPERM;
 			return -1;
 		}
 		/* As cp(1) would, respect a file its owner made read-only. */
 		if (faccessat(AT_FDCWD, out->path, W_OK, AT_EACCESS) < 0)
 			return -1;
-	} else if (errno != ENOENT) {
+	} else if (errno == ENOENT) {
+		memset(&out->found, 0, sizeof(out->found));
+	} else {
 		return -1;
 	}
 	if ((dir = dir_of(out->path)) == NULL)
 		return -1;
-	/* A drop box (mode 0333) cannot be opened: commit syncs another way. */
-	out->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (out->dirfd < 0 && errno != EACCES) {
-		free(dir);
-		return -1;
-	}
-	r = open_tmp(out, dir);
+	r = hold_dir(out, dir);
+	out->name = out->dirfd >= 0 ? base_of(out->path) : out->path;
+	if (r == 0)
+		r = open_tmp(out, dir);
 	free(dir);
 	return r;
 }
 
 int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
 {
-	struct stat lst, dst;
+	struct stat lst, dst, st;
 	const char *base = base_of(path);
 	mode_t mask = umask(0);
 
@@ -213,7 +278,8 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
 	out_init(out);
 	out->mode = mode & ~mask & 0777;
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
-		errno = EISDIR;
+		/* "file/" names a directory; one that is not is ENOTDIR. */
+		errno = stat(path, &st) == 0 || errno != ENOTDIR ? EISDIR : ENOTDIR;
 		return -1;
 	}
 	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
@@ -242,7 +308,7 @@ void fx_out_use_fd(struct fx_outfile *out, int fd)
 
 int fx_out_sync(struct fx_outfile *out)
 {
-	struct stat st;
+	struct stat st, dst;
 	mode_t mode = out->mode;
 	int r;
 
@@ -253,15 +319,26 @@ int fx_out_sync(struct fx_outfile *out)
 			r = 0;
 		return r;
 	}
-	/* Replacing keeps what the target was, as cp(1) does. */
-	if (stat(out->path, &st) == 0 && S_ISREG(st.st_mode)) {
-		mode = st.st_mode & 0777;
-		if (geteuid() == 0) {
-			if (fchown(out->fd, st.st_uid, st.st_gid) < 0)
-				return -1;
-		} else if (st.st_gid != getegid()) {
-			/* Allowed when we belong to that group; else ours stays. */
-			(void)fchown(out->fd, (uid_t)-1, st.st_gid);
+	if (stat_target(out, &st) == 0) {
+		int same = st.st_dev == out->found.st_dev && st.st_ino == out->found.st_ino;
+		/* Something put there since the start is no model, and in a
+		 * sticky shared directory maybe a trap: refused as at the start. */
+		if (!same && (out->dirfd >= 0 ? fstat(out->dirfd, &dst) : stat_dir_of(out->path, &dst)) == 0 &&
+		    planted(&dst, &st)) {
+			errno = EACCES;
+			return -1;
+		}
+		/* Replacing keeps what the target was, as cp(1) does, but only
+		 * the very file that was there at the start. */
+		if (same && S_ISREG(st.st_mode)) {
+			mode = st.st_mode & 0777;
+			if (geteuid() == 0) {
+				if (fchown(out->fd, st.st_uid, st.st_gid) < 0)
+					return -1;
+			} else if (st.st_gid != getegid() &&
+			           fchown(out->fd, (uid_t)-1, st.st_gid) < 0) {
+				/* Not a member of that group: the file keeps ours. */
+			}
 		}
 	}
 	if (fchmod(out->fd, mode) < 0)
@@ -269,72 +346,52 @@ int fx_out_sync(struct fx_outfile *out)
 	return fsync(out->fd);
 }
 
-#ifdef FX_LINUX
-/* Six letters and digits, different each call. */
-static void fill_random(char *x)
-{
-	static const char set[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	static uint64_t state;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	state += (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
-	for (int i = 0; i < 6; i++) {
-		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-		x[i] = set[(state >> 33) % (sizeof(set) - 1)];
-	}
-}
-
-/* Give the unnamed file (at proc) a fresh temporary name beside the target. */
-static int name_unnamed(struct fx_outfile *out, const char *proc)
-{
-	if ((out->tmp = tmp_template(out->path)) == NULL)
-		return -1;
-	for (int tries = 0; tries < 100; tries++) {
-		fill_random(out->tmp + strlen(out->tmp) - 6);
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, out->tmp, AT_SYMLINK_FOLLOW) == 0)
-			return 0;
-		if (errno != EEXIST)
-			break;
-	}
-	free(out->tmp);
-	out->tmp = NULL;
-	return -1;
-}
-#endif
-
 /*
  * rename(2) the temporary file over the target; with no_clobber link(2) it
  * to the target name instead, which fails if that exists.  An unnamed file
- * is linked straight to the target (no_clobber) or gets a temporary name
- * first, since only rename replaces atomically.
+ * is linked straight to the target when none is there, and otherwise gets
+ * a temporary name first, since only rename replaces atomically.
  */
 static int put_in_place(struct fx_outfile *out, int no_clobber)
 {
+	int at = out->dirfd >= 0 ? out->dirfd : AT_FDCWD;
+
 #ifdef FX_LINUX
 	if (out->tmp == NULL) {
 		char proc[40];
 
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", out->fd);
-		if (no_clobber)
-			return linkat(AT_FDCWD, proc, AT_FDCWD, out->path, AT_SYMLINK_FOLLOW);
-		if (name_unnamed(out, proc) < 0)
+		/* No target yet: the file gets its name in one step. */
+		if (linkat(AT_FDCWD, proc, at, out->name, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (no_clobber || errno != EEXIST)
 			return -1;
+		/* A SIGKILL between this link and the rename leaves the name. */
+		if (tmp_template(out, ".") < 0)
+			return -1;
+		for (int tries = 0; ; tries++) {
+			fill_random(out->tmp + strlen(out->tmp) - 6);
+			if (linkat(AT_FDCWD, proc, at, out->tmpname, AT_SYMLINK_FOLLOW) == 0)
+				break;
+			if (errno != EEXIST || tries == 100) {
+				drop_tmp(out);
+				return -1;
+			}
+		}
 	}
 #endif
 	if (!no_clobber)
-		return rename(out->tmp, out->path);
-	if (link(out->tmp, out->path) < 0)
+		return renameat(at, out->tmpname, at, out->name);
+	if (linkat(at, out->tmpname, at, out->name, 0) < 0)
 		return -1;
-	(void)unlink(out->tmp);
+	(void)unlinkat(at, out->tmpname, 0);
 	return 0;
 }
 
 /* Make the new directory entry durable. */
 static int sync_dir(const struct fx_outfile *out)
 {
-	if (out->dirfd >= 0) {
+	if (out->dir_synced) {
 		int r = fsync(out->dirfd);
 		/* Some file systems cannot fsync a directory; the rename still stands. */
 		if (r < 0 && (errno == EINVAL || errno == EBADF))
@@ -365,8 +422,7 @@ static int commit(struct fx_outfile *out, int no_clobber)
 		return -1;
 	}
 	out->placed = 1;
-	free(out->tmp);
-	out->tmp = NULL;
+	drop_tmp(out);
 	r = sync_dir(out);
 	fx_out_abort(out);
 	return r;
@@ -386,15 +442,16 @@ void fx_out_abort(struct fx_outfile *out)
 {
 	int e = errno;
 
+	if (out->tmp != NULL)
+		(void)unlinkat(out->dirfd >= 0 ? out->dirfd : AT_FDCWD, out->tmpname, 0);
 	if (out->fd >= 0)
 		close(out->fd);
 	if (out->dirfd >= 0)
 		close(out->dirfd);
 	out->fd = out->dirfd = -1;
-	if (out->tmp != NULL)
-		unlink(out->tmp);
-	free(out->tmp);
+	drop_tmp(out);
 	free(out->path);
-	out->tmp = out->path = NULL;
+	out->path = NULL;
+	out->name = NULL;
 	errno = e;
 }

@@ -68,7 +68,8 @@ static int copy_loop(int in, int out, struct fx_xfer *x)
 		return failed(x, 0, ENOMEM);
 	for (;;) {
 		n = read(in, buf, want(x, x->bytes));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR ||
+		              ((errno == EAGAIN || errno == EWOULDBLOCK) && fx_wait_readable(in) == 0)))
 			continue;
 		if (n < 0) {
 			fx_timed_out();
