@@ -253,13 +253,20 @@ ok() { # SEC TOOL: has the tool figures in this section?
 }
 
 # The section's runs, alternating: run_section SEC SRC DST RUNS TOOL...
+# An untimed transfer first takes what a fresh file costs (the memory it
+# displaces, new blocks on the disk), and every other round goes in reverse,
+# so no tool always follows the same one.
 failed=""
 run_section() {
 	rs_sec=$1 rs_src=$2 rs_dst=$3 rs_runs=$4
 	shift 4
+	rs_order="$*" rs_reverse=""
+	for t in "$@"; do rs_reverse="$t $rs_reverse"; done
+	[ "$rs_runs" -gt 1 ] && run warmup "$1" "$rs_src" "$rs_dst"
 	i=0
 	while [ $i -lt "$rs_runs" ]; do
 		i=$((i + 1))
+		[ $((i % 2)) = 1 ] && set -- $rs_order || set -- $rs_reverse
 		for t in "$@"; do
 			case " $failed " in *" $rs_sec.$t "*) continue ;; esac
 			run "$rs_sec" "$t" "$rs_src" "$rs_dst" || failed="$failed $rs_sec.$t"
