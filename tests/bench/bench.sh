@@ -1,162 +1,522 @@
 #!/bin/sh
-# Benchmark: fsend/frecv against OpenBSD nc and socat on loopback, side by
-# side in one run.  Runs the tools alternately, checks every output byte for
-# byte (a transfer that is not exact gets no figures), and prints medians of
-# wall time, throughput, CPU time (both processes) and peak RSS (each process),
-# with ratios against each peer; then the library's SHA-256 speed against
-# sha256sum on the same page-cached file.
+# Benchmark: fsend/frecv against the local limit (cp), OpenBSD nc and socat,
+# every row in one run.  Each section runs its tools alternately on the same
+# page-cached file, checks every copy byte for byte (a transfer that fails or
+# is not exact gets no figures) and prints medians; the ratios of all the
+# sections come together at the end.
+#
+#   tmpfs  tmpfs to tmpfs over loopback: cp, fsend/frecv plain, --progress,
+#          --sha256, the other builds, nc, socat; the SHA-256 speed; peak RSS
+#          on a 1 MiB file (memory must not grow with the file)
+#   disk   to a disk-backed file system, timed until the data is on disk:
+#          fsend/frecv until frecv exits (it fsyncs before acknowledging),
+#          cp, nc and socat each followed by sync -f on their output
+#   link   between two network namespaces joined by a veth pair shaped to
+#          1 Gbit/s (tc tbf), 198.18.0.1 to 198.18.0.2: the fraction of the
+#          link's payload rate, CPU seconds per GiB on each side (root only)
+#   ack    from the last byte sent to the acknowledgement, a 4 GiB transfer
+#          to disk, with bounded writeback and without
 #
 # usage: sh tests/bench/bench.sh BUILD_DIR [SECOND_BUILD_DIR]
-#   the second build (e.g. the portable preset) is measured as another row.
-# environment: FX_BENCH_SIZE  bytes, or with K/M/G (default 1G)
-#              FX_BENCH_DIR   where the files go (default /dev/shm, else $TMPDIR)
-#              FX_BENCH_RUNS  runs per tool (default 5)
-#              FX_BENCH_CHUNK fsend/frecv -c value (default: theirs)
+#   the second build (e.g. the portable preset) is measured as another row in
+#   the tmpfs, disk and link sections.
+# environment (sizes in bytes, or with K, M or G):
+#   FX_BENCH_SECTIONS  which sections, in this order (default "tmpfs disk link ack")
+#   FX_BENCH_RUNS      runs per tool in each section (default 5)
+#   FX_BENCH_SIZE      tmpfs and tmpfs-to-disk file size (default 1G)
+#   FX_BENCH_DIR       where the tmpfs files go (default /dev/shm, else $TMPDIR)
+#   FX_BENCH_DISK_DIR  a directory on a disk-backed file system; the benchmark
+#                      works in a new directory under it (default /var/tmp)
+#   FX_BENCH_DISK_SIZE the disk section's file (default 2G)
+#   FX_BENCH_LINK_SIZE the link section's file (default 256M)
+#   FX_BENCH_ACK_SIZE  the ack section's file (default 4G)
+#   FX_BENCH_ACK_RUNS  runs per build in the ack section (default 3)
+#   FX_BENCH_UNBOUNDED a build configured with -DFX_WRITEBACK_BOUND=OFF, measured
+#                      against BUILD_DIR on tmpfs, on disk and in the ack section
+#                      (the bench target builds one and sets it)
+#   FX_BENCH_CHUNK     fsend/frecv -c value (default: theirs)
+#   FX_BENCH_RAW       a file to append every run's figures to, one line each:
+#                      section tool wall cpu rss_send rss_recv cpu_send cpu_recv ack
 set -u
 [ $# -ge 1 ] || { echo "usage: bench.sh BUILD_DIR [SECOND_BUILD_DIR]" >&2; exit 64; }
 TIME=/usr/bin/time
 [ -x "$TIME" ] && "$TIME" -f %M true >/dev/null 2>&1 ||
 	{ echo "bench: GNU time (/usr/bin/time) is needed: apt-get install time" >&2; exit 69; }
+command -v timeout >/dev/null ||
+	{ echo "bench: timeout (coreutils) is needed" >&2; exit 69; }
 
-size=${FX_BENCH_SIZE:-1G}
-case $size in
-*G) size=$((${size%G} * 1073741824)) ;;
-*M) size=$((${size%M} * 1048576)) ;;
-*K) size=$((${size%K} * 1024)) ;;
-esac
+bytes() {
+	case $1 in
+	*G) echo $((${1%G} * 1073741824)) ;;
+	*M) echo $((${1%M} * 1048576)) ;;
+	*K) echo $((${1%K} * 1024)) ;;
+	*) echo "$1" ;;
+	esac
+}
+human() {
+	awk -v b="$1" 'BEGIN { if (b >= 1073741824 && b % 1073741824 == 0) print b / 1073741824 " GiB";
+		else if (b >= 1048576 && b % 1048576 == 0) print b / 1048576 " MiB"; else print b " bytes" }'
+}
+size=$(bytes "${FX_BENCH_SIZE:-1G}")
+disk_size=$(bytes "${FX_BENCH_DISK_SIZE:-2G}")
+link_size=$(bytes "${FX_BENCH_LINK_SIZE:-256M}")
+ack_size=$(bytes "${FX_BENCH_ACK_SIZE:-4G}")
 runs=${FX_BENCH_RUNS:-5}
+ack_runs=${FX_BENCH_ACK_RUNS:-3}
+sections=${FX_BENCH_SECTIONS:-tmpfs disk link ack}
+chunk=${FX_BENCH_CHUNK:+-c $FX_BENCH_CHUNK}
 base=${FX_BENCH_DIR:-}
 [ -n "$base" ] || { [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm; } || base=${TMPDIR:-/tmp}
-chunk=${FX_BENCH_CHUNK:+-c $FX_BENCH_CHUNK}
-W=$(mktemp -d "$base/fxbench.XXXXXX") || exit 1
-trap 'rm -rf "$W"' EXIT
+disk_base=${FX_BENCH_DISK_DIR:-/var/tmp}
 
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 B1=$(abs "$1")
 B2=${2:+$(abs "$2")}
+BU=${FX_BENCH_UNBOUNDED:+$(abs "$FX_BENCH_UNBOUNDED")}
 
-# Tools to compare: a name, then how to start its server and client.
-tools="fx fxp"
-[ -n "$B2" ] && tools="$tools fx2"
-command -v nc >/dev/null && nc -h 2>&1 | grep -q OpenBSD && tools="$tools nc"
-command -v socat >/dev/null && tools="$tools socat"
+W=$(mktemp -d "$base/fxbench.XXXXXX") || exit 1
+D="" ns_s="" ns_c="" NS_S="" NS_R="" spid="" cpid=""
+# A stop signal interrupts the wait for a transfer (each runs in the
+# background for that): stop its processes, then drop the namespaces and files.
+cleanup() {
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null
+	[ -n "$cpid" ] && kill "$cpid" 2>/dev/null
+	[ -n "$spid$cpid" ] && wait
+	[ -n "$NS_S" ] && ip netns del "$NS_S" 2>/dev/null
+	[ -n "$NS_R" ] && ip netns del "$NS_R" 2>/dev/null
+	rm -rf "$W" ${D:+"$D"}
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+have_nc=""; command -v nc >/dev/null && nc -h 2>&1 | grep -q OpenBSD && have_nc=nc
+have_socat=""; command -v socat >/dev/null && have_socat=socat
+
+# FX_WRITEBACK_BOUND in a build's cache: on, off, or none (no such option).
+writeback() {
+	v=$(sed -n 's/^FX_WRITEBACK_BOUND:BOOL=//p' "$1/CMakeCache.txt" 2>/dev/null)
+	case $v in ON | on | 1 | TRUE | true) echo on ;; OFF | off | 0 | FALSE | false) echo off ;; *) echo none ;; esac
+}
+
+# A build that cannot lack the bounding (no such option yet) is no comparison.
+if [ -n "$BU" ] && [ "$(writeback "$BU")" != off ]; then
+	echo "bench: $BU is not configured with -DFX_WRITEBACK_BOUND=OFF (FX_BENCH_UNBOUNDED): not measured" >&2
+	BU=""
+fi
 
 label() {
 	case $1 in
+	cp) echo "cp" ;;
 	fx) echo "fsend/frecv" ;;
 	fxp) echo "fsend/frecv --progress" ;;
+	fxs) echo "fsend/frecv --sha256" ;;
 	fx2) echo "fsend/frecv ($(basename "$B2"))" ;;
+	fxu) echo "fsend/frecv (unbounded)" ;;
 	nc) echo "nc (OpenBSD)" ;;
 	socat) echo "socat -u" ;;
 	esac
 }
+# The label in a section's table: on disk the peers' rows include their sync.
+row_label() {
+	case $1.$2 in
+	disk.cp | disk.nc | disk.socat | ack.cp) echo "$(label "$2") + sync -f" ;;
+	*) label "$2" ;;
+	esac
+}
+
+fxbin() { case $1 in fx2) echo "$B2" ;; fxu) echo "$BU" ;; *) echo "$B1" ;; esac; }
+fxopt() { case $1 in fxp) echo --progress ;; fxs) echo --sha256 ;; esac; }
 
 TF='%U %S %M'
 
-# start_server TOOL SRC: in the background, stderr into the fifo.
+# start_server TOOL SRC: in the background, its stderr into the fifo.
+# $ns_s runs it in the sending namespace (empty: here), $host is the address.
 start_server() {
 	case $1 in
-	fx) $TIME -o "$W/srv.t" -f "$TF" "$B1/fsend" $chunk -b 127.0.0.1 0 "$2" </dev/null ;;
-	fxp) $TIME -o "$W/srv.t" -f "$TF" "$B1/fsend" --progress $chunk -b 127.0.0.1 0 "$2" </dev/null ;;
-	fx2) $TIME -o "$W/srv.t" -f "$TF" "$B2/fsend" $chunk -b 127.0.0.1 0 "$2" </dev/null ;;
-	nc) $TIME -o "$W/srv.t" -f "$TF" nc -l -N -v 127.0.0.1 0 <"$2" ;;
-	socat) $TIME -o "$W/srv.t" -f "$TF" socat -d -d -u "OPEN:$2" TCP-LISTEN:0,bind=127.0.0.1 </dev/null ;;
+	nc) timeout -k 5 "$lim" $ns_s $TIME -o "$W/srv.t" -f "$TF" nc -n -l -N -v "$host" 0 <"$2" ;;
+	socat) timeout -k 5 "$lim" $ns_s $TIME -o "$W/srv.t" -f "$TF" \
+		socat -d -d -u "OPEN:$2" "TCP-LISTEN:0,bind=$host" </dev/null ;;
+	*) timeout -k 5 "$lim" $ns_s $TIME -o "$W/srv.t" -f "$TF" \
+		"$(fxbin "$1")/fsend" -v $(fxopt "$1") $chunk -b "$host" 0 "$2" </dev/null ;;
 	esac >"$W/srv.out" 2>"$W/fifo" &
 	spid=$!
 }
 
-# run_client TOOL PORT DST
+# run_client TOOL PORT DST, in the receiving namespace $ns_c.
 run_client() {
 	case $1 in
-	fx) $TIME -o "$W/cli.t" -f "$TF" "$B1/frecv" $chunk -o "$3" 127.0.0.1 "$2" >/dev/null ;;
-	fxp) $TIME -o "$W/cli.t" -f "$TF" "$B1/frecv" --progress $chunk -o "$3" 127.0.0.1 "$2" >/dev/null ;;
-	fx2) $TIME -o "$W/cli.t" -f "$TF" "$B2/frecv" $chunk -o "$3" 127.0.0.1 "$2" >/dev/null ;;
-	nc) $TIME -o "$W/cli.t" -f "$TF" nc -d 127.0.0.1 "$2" >"$3" ;;
-	socat) $TIME -o "$W/cli.t" -f "$TF" socat -u "TCP:127.0.0.1:$2" "CREATE:$3" >/dev/null ;;
+	nc) timeout -k 5 "$lim" $ns_c $TIME -o "$W/cli.t" -f "$TF" nc -n -d "$host" "$2" >"$3" ;;
+	socat) timeout -k 5 "$lim" $ns_c $TIME -o "$W/cli.t" -f "$TF" \
+		socat -u "TCP:$host:$2" "CREATE:$3" >/dev/null ;;
+	*) timeout -k 5 "$lim" $ns_c $TIME -o "$W/cli.t" -f "$TF" \
+		"$(fxbin "$1")/frecv" $(fxopt "$1") $chunk -o "$3" "$host" "$2" >/dev/null ;;
 	esac </dev/null 2>"$W/cli.err"
 }
 
 now() { date +%s.%N; }
 
-# run TOOL SRC DST: one transfer; appends "wall cpu rss_server rss_client" to
-# $W/TOOL.data, or returns 1 if anything failed or the copy is not exact.
+# run SEC TOOL SRC DST: one timed transfer.  With $kind disk, earlier writes
+# are flushed first (outside the timing) and the peers' output is synced
+# (inside it).  Appends "wall cpu rss_send rss_recv cpu_send cpu_recv ack"
+# to $W/SEC.TOOL (ack: fsend's last byte to acknowledgement, or -), or
+# returns 1 if anything failed or the copy is not exact.
 run() {
-	rm -f "$3" "$W/fifo"
-	mkfifo "$W/fifo"
-	t0=$(now)
-	start_server "$1" "$2"
-	exec 3<"$W/fifo"
-	port=""
-	while IFS= read -r line <&3; do
-		case $line in *[Ll]istening*) port=$(printf '%s\n' "$line" | sed 's/.*[^0-9]//'); break ;; esac
-	done
-	cat <&3 >/dev/null &
-	exec 3<&-
-	[ -n "$port" ] || { wait $spid; echo "bench: $1 did not listen" >&2; return 1; }
-	run_client "$1" "$port" "$3"
-	crc=$?
-	wait $spid
-	src=$?
-	t1=$(now)
-	wait
+	sec=$1 tool=$2
+	rm -f "$4" "$W/fifo" "$W/srv.t" "$W/cli.t" "$W/srv.log"
+	[ "$kind" = disk ] && sync
+	if [ "$tool" = cp ]; then
+		t0=$(now)
+		timeout -k 5 "$lim" $TIME -o "$W/srv.t" -f "$TF" cp "$3" "$4" </dev/null 2>"$W/cli.err" &
+		cpid=$!
+		wait "$cpid"
+		crc=$?
+		cpid=""
+		[ "$kind" = disk ] && [ $crc -eq 0 ] && { sync -f "$4" || crc=1; }
+		t1=$(now)
+		src=0
+		echo "0 0 0" >"$W/cli.t" # cp is both sides: its figures are the sender's
+	else
+		mkfifo "$W/fifo"
+		t0=$(now)
+		start_server "$tool" "$3"
+		exec 3<"$W/fifo"
+		port=""
+		while IFS= read -r line <&3; do
+			case $line in *[Ll]istening*) port=${line##*[!0-9]}; break ;; esac
+		done
+		cat <&3 >"$W/srv.log" &
+		exec 3<&-
+		if [ -z "$port" ]; then
+			wait
+			spid=""
+			echo "bench: $(row_label "$sec" "$tool"): did not listen" >&2
+			return 1
+		fi
+		run_client "$tool" "$port" "$4" &
+		cpid=$!
+		wait "$cpid"
+		crc=$?
+		cpid=""
+		case $kind.$tool in
+		disk.nc | disk.socat) [ $crc -eq 0 ] && { sync -f "$4" || crc=1; } ;;
+		esac
+		wait "$spid"
+		src=$?
+		t1=$(now)
+		spid=""
+		wait
+	fi
 	if [ $crc -ne 0 ] || [ $src -ne 0 ]; then
-		echo "bench: $(label "$1"): exit statuses $src/$crc" >&2
+		echo "bench: $sec: $(row_label "$sec" "$tool"): exit statuses $src/$crc" >&2
+		sed 's/^/bench:   /' "$W/cli.err" "$W/srv.log" 2>/dev/null | head -5 >&2
 		return 1
 	fi
-	cmp -s "$2" "$3" || { echo "bench: $(label "$1"): output differs" >&2; return 1; }
+	cmp -s "$3" "$4" || { echo "bench: $sec: $(row_label "$sec" "$tool"): output differs" >&2; return 1; }
+	ack=$(sed -n 's/.* \([0-9][0-9.]*\) s after the last byte.*/\1/p' "$W/srv.log" 2>/dev/null)
 	read -r su ss sm <"$W/srv.t"
 	read -r cu cs cm <"$W/cli.t"
-	echo "$t0 $t1 $su $ss $cu $cs $sm $cm" |
-		awk '{ printf "%.4f %.4f %d %d\n", $2 - $1, $3 + $4 + $5 + $6, $7, $8 }' >>"$W/$1.data"
+	echo "$t0 $t1 $su $ss $cu $cs $sm $cm ${ack:--}" | awk '{
+		printf "%.4f %.4f %d %d %.4f %.4f %s\n", $2 - $1, $3 + $4 + $5 + $6, $7, $8,
+			$3 + $4, $5 + $6, $9 }' >>"$W/$sec.$tool"
+	[ -z "${FX_BENCH_RAW:-}" ] || echo "$sec $tool $(tail -1 "$W/$sec.$tool")" >>"$FX_BENCH_RAW"
 }
 
-median() { # FILE COLUMN
-	sort -n -k "$2,$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END {
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+# med SEC TOOL COLUMN: the median, or - if the tool has no figures there.
+med() {
+	[ -s "$W/$1.$2" ] || { echo -; return; }
+	case " $failed " in *" $1.$2 "*) echo -; return ;; esac
+	awk -v c="$3" '{ print $c }' "$W/$1.$2" | sort -n | awk '
+		$1 == "-" { none = 1 } { v[NR] = $1 }
+		END { if (none || NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2];
+		      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# The median in seconds, to the millisecond.
+med3() {
+	m=$(med "$@")
+	[ "$m" = - ] && echo - || printf '%.3f\n' "$m"
+}
+# Lowest and highest of a column: "min..max".
+range() {
+	awk -v c="$3" 'NR == 1 || $c < lo { lo = $c } NR == 1 || $c > hi { hi = $c }
+		END { printf "%.3f..%.3f", lo, hi }' "$W/$1.$2"
+}
+# ratio A B: A/B with two decimals, or - when either is missing.
+ratio() {
+	case "$1 $2" in *-*) echo - ;; *) awk -v a="$1" -v b="$2" 'BEGIN {
+		if (b > 0) printf "%.2f", a / b; else print "-" }' ;; esac
+}
+say_ratio() { echo "$*" >>"$W/ratios"; }
+ok() { # SEC TOOL: has the tool figures in this section?
+	[ -s "$W/$1.$2" ] && case " $failed " in *" $1.$2 "*) false ;; *) true ;; esac
 }
 
-head -c "$size" /dev/urandom >"$W/src"
-cat "$W/src" >/dev/null # page-cached, as the goals say
-cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')
-echo "machine: $(uname -sr), $(nproc) cores${cpu:+, $cpu}"
-echo "file: $size bytes of random data in $base, loopback, $runs runs per tool, alternating"
-
+# The section's runs, alternating: run_section SEC SRC DST RUNS TOOL...
+# An untimed transfer first takes what a fresh file costs (the memory it
+# displaces, new blocks on the disk), and every other round goes in reverse,
+# so no tool always follows the same one.
 failed=""
-for i in $(seq "$runs"); do
-	for t in $tools; do
-		run "$t" "$W/src" "$W/dst" || failed="$failed $t"
+run_section() {
+	rs_sec=$1 rs_src=$2 rs_dst=$3 rs_runs=$4
+	shift 4
+	rs_order="$*" rs_reverse=""
+	for t in "$@"; do rs_reverse="$t $rs_reverse"; done
+	[ "$rs_runs" -gt 1 ] && run warmup "$1" "$rs_src" "$rs_dst"
+	i=0
+	while [ $i -lt "$rs_runs" ]; do
+		i=$((i + 1))
+		[ $((i % 2)) = 1 ] && set -- $rs_order || set -- $rs_reverse
+		for t in "$@"; do
+			case " $failed " in *" $rs_sec.$t "*) continue ;; esac
+			run "$rs_sec" "$t" "$rs_src" "$rs_dst" || failed="$failed $rs_sec.$t"
+		done
 	done
-done
+	rm -f "$rs_dst"
+}
 
-printf '\n%-28s %8s %8s %8s %10s %10s\n' tool "wall s" "MB/s" "CPU s" "RSS send" "RSS recv"
-for t in $tools; do
-	case " $failed " in *" $t "*)
-		printf '%-28s %s\n' "$(label $t)" "no figures: a transfer failed or was not byte-exact"
-		continue ;;
+# A table of wall time, rate, CPU and peak RSS: table SEC BYTES TOOL...
+table() {
+	tb_sec=$1 tb_bytes=$2
+	shift 2
+	printf '%-32s %8s %8s %8s %10s %10s %9s\n' tool "wall s" "MB/s" "CPU s" "RSS send" "RSS recv" "ack s"
+	for t in "$@"; do
+		if ! ok "$tb_sec" "$t"; then
+			printf '%-32s %s\n' "$(row_label "$tb_sec" "$t")" "no figures: a transfer failed or was not byte-exact"
+			continue
+		fi
+		w=$(med "$tb_sec" "$t" 1) c=$(med "$tb_sec" "$t" 2)
+		rs=$(med "$tb_sec" "$t" 3) rr=$(med "$tb_sec" "$t" 4) a=$(med "$tb_sec" "$t" 7)
+		[ "$a" = - ] || a=$(printf %.3f "$a")
+		printf '%-32s %8.3f %8.0f %8.3f %6d KiB %10s %9s\n' "$(row_label "$tb_sec" "$t")" "$w" \
+			"$(echo "$tb_bytes $w" | awk '{ print $1 / $2 / 1e6 }')" "$c" "$rs" \
+			"$([ "$rr" = 0 ] && echo - || echo "$rr KiB")" "$a"
+	done
+}
+
+# Write a file of random data into the page cache (tmpfs).
+make_src() {
+	head -c "$2" /dev/urandom >"$1" && cat "$1" >/dev/null
+}
+
+# Is there a disk-backed directory with room for 3x bytes?  Sets D.
+disk_ready() {
+	[ -n "$D" ] || {
+		[ -d "$disk_base" ] || { echo "skipped: $disk_base is not a directory"; return 1; }
+		fstype=$(stat -f -c %T "$disk_base" 2>/dev/null)
+		case $fstype in tmpfs | ramfs)
+			echo "skipped: $disk_base is on $fstype, not a disk (set FX_BENCH_DISK_DIR)"; return 1 ;;
+		esac
+		D=$(mktemp -d "$disk_base/fxbench.XXXXXX") || return 1
+	}
+	free=$(df -Pk "$D" | awk 'NR == 2 { print $4 }')
+	if [ $((free / 1024)) -lt $((3 * $1 / 1048576)) ]; then
+		echo "skipped: $D has $((free / 1024)) MiB free, less than 3 x $(human "$1")"
+		return 1
+	fi
+}
+disk_name() {
+	df -PT "$D" 2>/dev/null | awk 'NR == 2 { print $2 " on " $1 }'
+}
+
+# ---- the sections ----
+
+section_tmpfs() {
+	echo
+	echo "== tmpfs: $(human "$size") from tmpfs to tmpfs over loopback ($base), runs per tool: $runs, alternating"
+	kind=mem host=127.0.0.1 ns_s="" ns_c=""
+	lim=$((60 + size / 20000000))
+	make_src "$W/src" "$size"
+	tools="cp fx fxp fxs"
+	[ -n "$B2" ] && tools="$tools fx2"
+	[ -n "$BU" ] && tools="$tools fxu"
+	tools="$tools $have_nc $have_socat"
+	run_section tmpfs "$W/src" "$W/dst" "$runs" $tools
+	table tmpfs "$size" $tools
+	echo
+	# The hash alone, each implementation against coreutils, on the same file.
+	"$B1/sha256speed" -n "$runs" -c sha256sum "$W/src" || failed="$failed sha256speed"
+	rm -f "$W/src"
+
+	fx_w=$(med tmpfs fx 1) fx_c=$(med tmpfs fx 2)
+	say_ratio "tmpfs: fsend/frecv vs cp: wall $(ratio "$fx_w" "$(med tmpfs cp 1)")x (goal <= 1.15x)"
+	for t in $have_nc $have_socat; do
+		goal=""; [ $t = nc ] && goal=" (goals <= 0.5x, <= 0.6x)"
+		say_ratio "tmpfs: fsend/frecv vs $(label $t): wall $(ratio "$fx_w" "$(med tmpfs $t 1)")x, CPU $(ratio "$fx_c" "$(med tmpfs $t 2)")x$goal"
+	done
+	say_ratio "tmpfs: fsend/frecv --sha256 vs fsend/frecv: wall $(ratio "$(med tmpfs fxs 1)" "$fx_w")x, CPU $(ratio "$(med tmpfs fxs 2)" "$fx_c")x (issue 13 goal <= 2x wall)"
+	say_ratio "tmpfs: fsend/frecv --progress vs fsend/frecv: wall $(ratio "$(med tmpfs fxp 1)" "$fx_w")x, CPU $(ratio "$(med tmpfs fxp 2)" "$fx_c")x"
+	[ -n "$B2" ] &&
+		say_ratio "tmpfs: $(label fx2) vs fsend/frecv: wall $(ratio "$(med tmpfs fx2 1)" "$fx_w")x, CPU $(ratio "$(med tmpfs fx2 2)" "$fx_c")x"
+	[ -n "$BU" ] &&
+		say_ratio "tmpfs: fsend/frecv (bounded writeback) vs (unbounded): wall $(ratio "$fx_w" "$(med tmpfs fxu 1)")x, CPU $(ratio "$fx_c" "$(med tmpfs fxu 2)")x (goal: no measurable cost)"
+
+	# Memory must not grow with the file: the same pair on 1 MiB.
+	make_src "$W/small" 1048576
+	lim=60
+	run_section small "$W/small" "$W/dst" 1 fx
+	rm -f "$W/small"
+	say_rss small "1 MiB, tmpfs"
+	say_rss tmpfs "$(human "$size"), tmpfs"
+}
+
+# say_rss SEC WHAT: fsend/frecv's peak RSS in that section.
+say_rss() {
+	ok "$1" fx && say_ratio "rss: fsend/frecv peak RSS send/recv, $2: $(med "$1" fx 3) / $(med "$1" fx 4) KiB (goal <= 2560 KiB each, flat in file size)"
+}
+
+section_disk() {
+	echo
+	echo "== disk: $(human "$disk_size") from tmpfs to a disk, durable (fsync or sync -f inside the timing), runs per tool: $runs, alternating"
+	disk_ready "$disk_size" || return 0
+	echo "target: $D ($(disk_name)); sync before each run, outside the timing"
+	kind=disk host=127.0.0.1 ns_s="" ns_c=""
+	lim=$((60 + disk_size / 20000000))
+	make_src "$W/dsrc" "$disk_size"
+	tools="cp fx"
+	[ -n "$B2" ] && tools="$tools fx2"
+	[ -n "$BU" ] && tools="$tools fxu"
+	tools="$tools $have_nc $have_socat"
+	run_section disk "$W/dsrc" "$D/dst" "$runs" $tools
+	rm -f "$W/dsrc"
+	table disk "$disk_size" $tools
+	fx_w=$(med disk fx 1)
+	say_ratio "disk: fsend/frecv vs cp + sync -f: wall $(ratio "$fx_w" "$(med disk cp 1)")x (goal <= 1.0x)"
+	for t in $have_nc $have_socat; do
+		goal=""; [ $t = nc ] && goal=" (goal <= 0.5x)"
+		say_ratio "disk: fsend/frecv vs $(label $t) + sync -f: wall $(ratio "$fx_w" "$(med disk $t 1)")x, CPU $(ratio "$(med disk fx 2)" "$(med disk $t 2)")x$goal"
+	done
+	[ -n "$B2" ] &&
+		say_ratio "disk: $(label fx2) vs fsend/frecv: wall $(ratio "$(med disk fx2 1)" "$fx_w")x, CPU $(ratio "$(med disk fx2 2)" "$(med disk fx 2)")x"
+	[ -n "$BU" ] &&
+		say_ratio "disk: fsend/frecv (bounded writeback) vs (unbounded): wall $(ratio "$fx_w" "$(med disk fxu 1)")x, last byte to acknowledgement $(med3 disk fx 7) s vs $(med3 disk fxu 7) s"
+	say_rss disk "$(human "$disk_size"), disk"
+}
+
+# Two namespaces, a veth pair, 1 Gbit/s on the sender's side.
+link_setup() {
+	NS_S=fxbench-s$$ NS_R=fxbench-r$$
+	ip netns add "$NS_S" || { NS_S=""; return 1; }
+	ip netns add "$NS_R" || { NS_R=""; return 1; }
+	ip link add "fxs$$" netns "$NS_S" type veth peer name "fxr$$" netns "$NS_R" &&
+	ip -n "$NS_S" addr add 198.18.0.1/30 dev "fxs$$" &&
+	ip -n "$NS_R" addr add 198.18.0.2/30 dev "fxr$$" &&
+	ip -n "$NS_S" link set lo up && ip -n "$NS_R" link set lo up &&
+	ip -n "$NS_S" link set "fxs$$" up && ip -n "$NS_R" link set "fxr$$" up &&
+	ip netns exec "$NS_S" tc qdisc add dev "fxs$$" root tbf rate 1gbit burst 256kb latency 20ms
+}
+
+section_link() {
+	echo
+	echo "== link: $(human "$link_size") from tmpfs to tmpfs between two network namespaces, 1 Gbit/s (tc tbf), runs per tool: $runs, alternating"
+	if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (network namespaces)"; return 0; fi
+	for c in ip tc; do
+		command -v $c >/dev/null || { echo "skipped: needs $c (apt-get install iproute2)"; return 0; }
+	done
+	if ! link_setup 2>"$W/link.err"; then
+		echo "skipped: the namespaces could not be set up: $(head -1 "$W/link.err")"
+		return 0
+	fi
+	# The payload rate: tbf charges each segment as the frame it is on the
+	# veth, Ethernet header included (no preamble, FCS or gap: that is the
+	# wire's, not the shaper's), so payload = rate * MSS / (MSS + TCP + IP + 14).
+	mtu=$(ip -n "$NS_S" -o link show "fxs$$" | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
+	ts=$(ip netns exec "$NS_S" cat /proc/sys/net/ipv4/tcp_timestamps 2>/dev/null || echo 1)
+	[ "$ts" = 0 ] && opt=0 || opt=12
+	mss=$((mtu - 40 - opt))
+	payload=$(awk -v m="$mss" -v o="$opt" 'BEGIN { printf "%.2f", 1e9 / 8 * m / (m + 20 + o + 20 + 14) / 1e6 }')
+	echo "link: veth $NS_S 198.18.0.1/30 -> $NS_R 198.18.0.2/30, tbf rate 1gbit burst 256kb latency 20ms on the sender's side"
+	echo "payload rate: 1e9/8 * MSS / (MSS + $((20 + opt)) TCP + 20 IP + 14 Ethernet), MSS $mss (MTU $mtu$([ $opt = 12 ] && echo ", timestamps")) = $payload MB/s"
+	kind=mem host=198.18.0.1 ns_s="ip netns exec $NS_S" ns_c="ip netns exec $NS_R"
+	lim=$((60 + link_size / 10000000))
+	make_src "$W/lsrc" "$link_size"
+	tools="fx${B2:+ fx2} $have_nc $have_socat"
+	run_section link "$W/lsrc" "$W/ldst" "$runs" $tools
+	rm -f "$W/lsrc"
+	ns_s="" ns_c=""
+	ip netns del "$NS_S"; NS_S=""
+	ip netns del "$NS_R"; NS_R=""
+
+	gib=$(awk -v b="$link_size" 'BEGIN { print b / 1073741824 }')
+	printf '%-32s %8s %8s %8s %11s %11s %10s %10s\n' tool "wall s" "MB/s" "of link" "send CPU" "recv CPU" "RSS send" "RSS recv"
+	printf '%-32s %8s %8s %8s %11s %11s\n' "" "" "" "payload" "s/GiB" "s/GiB"
+	for t in $tools; do
+		if ! ok link "$t"; then
+			printf '%-32s %s\n' "$(label "$t")" "no figures: a transfer failed or was not byte-exact"
+			continue
+		fi
+		w=$(med link "$t" 1)
+		printf '%-32s %8.3f %8.1f %7.1f%% %11.3f %11.3f %6d KiB %6d KiB\n' "$(label "$t")" "$w" \
+			"$(awk -v b="$link_size" -v w="$w" 'BEGIN { print b / w / 1e6 }')" \
+			"$(awk -v b="$link_size" -v w="$w" -v p="$payload" 'BEGIN { print 100 * b / w / 1e6 / p }')" \
+			"$(awk -v c="$(med link "$t" 5)" -v g="$gib" 'BEGIN { print c / g }')" \
+			"$(awk -v c="$(med link "$t" 6)" -v g="$gib" 'BEGIN { print c / g }')" \
+			"$(med link "$t" 3)" "$(med link "$t" 4)"
+	done
+	[ -n "$B2" ] && ok link fx2 &&
+		say_ratio "link: $(label fx2) vs fsend/frecv: CPU per GiB send $(ratio "$(med link fx2 5)" "$(med link fx 5)")x, recv $(ratio "$(med link fx2 6)" "$(med link fx 6)")x; wall $(ratio "$(med link fx2 1)" "$(med link fx 1)")x"
+	ok link fx && say_ratio "link: fsend/frecv throughput: $(awk -v b="$link_size" -v w="$(med link fx 1)" -v p="$payload" 'BEGIN { printf "%.1f", 100 * b / w / 1e6 / p }')% of the link's payload rate, $payload MB/s (goal >= 95%)"
+	for t in $have_nc $have_socat; do
+		goal=""; [ $t = nc ] && goal=" (goal <= 0.6x)"
+		say_ratio "link: fsend/frecv vs $(label $t): CPU per GiB send $(ratio "$(med link fx 5)" "$(med link $t 5)")x, recv $(ratio "$(med link fx 6)" "$(med link $t 6)")x, both $(ratio "$(med link fx 2)" "$(med link $t 2)")x$goal; wall $(ratio "$(med link fx 1)" "$(med link $t 1)")x"
+	done
+	say_rss link "$(human "$link_size"), link"
+}
+
+section_ack() {
+	echo
+	echo "== ack: last byte to acknowledgement, $(human "$ack_size") from tmpfs to a disk, runs per build: $ack_runs, alternating"
+	disk_ready "$ack_size" || return 0
+	echo "target: $D ($(disk_name)); sync before each run, outside the timing"
+	echo "builds: $B1 (FX_WRITEBACK_BOUND $(writeback "$B1"))${BU:+, $BU (FX_WRITEBACK_BOUND $(writeback "$BU"))}"
+	kind=disk host=127.0.0.1 ns_s="" ns_c=""
+	lim=$((60 + ack_size / 20000000))
+	# Does this fsend -v report the time from the last byte to the acknowledgement?
+	make_src "$W/asrc" 65536
+	run_section probe "$W/asrc" "$D/adst" 1 fx
+	if [ "$(med probe fx 7)" = - ]; then
+		echo "skipped: $B1/fsend -v does not report the time from the last byte to the acknowledgement"
+		rm -f "$W/asrc"
+		return 0
+	fi
+	[ -n "$BU" ] || echo "unbounded: skipped (set FX_BENCH_UNBOUNDED to a build configured with -DFX_WRITEBACK_BOUND=OFF)"
+	make_src "$W/asrc" "$ack_size"
+	run_section ack "$W/asrc" "$D/adst" "$ack_runs" fx ${BU:+fxu}
+	rm -f "$W/asrc"
+	printf '%-32s %9s %14s %8s %8s %10s\n' build "ack s" "ack min..max" "wall s" "MB/s" "RSS recv"
+	for t in fx ${BU:+fxu}; do
+		l=$(label $t)
+		[ $t = fx ] && [ "$(writeback "$B1")" = on ] && l="fsend/frecv (bounded)"
+		if ! ok ack "$t"; then
+			printf '%-32s %s\n' "$l" "no figures: a transfer failed or was not byte-exact"
+			continue
+		fi
+		w=$(med ack "$t" 1)
+		printf '%-32s %9.3f %14s %8.3f %8.0f %6d KiB\n' "$l" "$(med ack "$t" 7)" "$(range ack "$t" 7)" \
+			"$w" "$(awk -v b="$ack_size" -v w="$w" 'BEGIN { print b / w / 1e6 }')" "$(med ack "$t" 4)"
+	done
+	say_ratio "ack: last byte to acknowledgement, $(human "$ack_size") to disk: bounded $(med3 ack fx 7) s${BU:+, unbounded $(med3 ack fxu 7) s} (goal < 1 s)"
+	say_rss ack "$(human "$ack_size"), disk"
+}
+
+# ---- the run ----
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')
+mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null)
+echo "machine: $(uname -sr), $(nproc) cores${cpu:+, $cpu}${mem:+, $mem memory}"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+echo "fsend/frecv: $B1 (writeback bound: $(writeback "$B1"))${B2:+; second build $B2}${BU:+; unbounded $BU (writeback bound: $(writeback "$BU"))}"
+echo "peers: ${have_nc:-no OpenBSD nc} ${have_socat:-no socat}; every copy checked with cmp; medians"
+
+for s in $sections; do
+	case $s in
+	tmpfs | disk | link | ack) "section_$s" ;;
+	*) echo "bench: unknown section $s (tmpfs, disk, link, ack)" >&2; failed="$failed $s" ;;
 	esac
-	w=$(median "$W/$t.data" 1); c=$(median "$W/$t.data" 2)
-	rs=$(median "$W/$t.data" 3); rr=$(median "$W/$t.data" 4)
-	echo "$t $w $c" >>"$W/medians"
-	printf '%-28s %8.3f %8.0f %8.3f %7d KiB %7d KiB\n' "$(label $t)" "$w" \
-		"$(echo "$size $w" | awk '{ print $1 / $2 / 1e6 }')" "$c" "$rs" "$rr"
 done
 
 echo
-for t in $tools; do
-	[ "$t" = fx ] && continue
-	grep -q "^$t " "$W/medians" 2>/dev/null && grep -q "^fx " "$W/medians" || continue
-	awk -v t="$t" -v l="$(label $t)" '$1 == "fx" { w = $2; c = $3 } $1 == t { pw = $2; pc = $3 }
-		END { printf "fsend/frecv vs %s: wall %.2fx, CPU %.2fx\n", l, w / pw, c / pc }' "$W/medians"
-done
-
-# The hash alone, each implementation against coreutils, on the same file.
-"$B1/sha256speed" -n "$runs" -c sha256sum "$W/src" || failed="$failed sha256speed"
-
-# Memory must not grow with the file: the same pair on 1 MiB.
-if ! case " $failed " in *" fx "*) true ;; *) false ;; esac; then
-	head -c 1048576 /dev/urandom >"$W/small"
-	rm -f "$W/fx.data"
-	run fx "$W/small" "$W/dst" &&
-		awk -v s="$size" '{ printf "fsend/frecv peak RSS, 1 MiB file: %d / %d KiB (send/recv)\n", $3, $4 }' "$W/fx.data"
-fi
-[ -z "$failed" ]
+echo "== ratios (medians of this run)"
+[ -s "$W/ratios" ] && cat "$W/ratios"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+[ -z "$failed" ] || { echo "bench: failed:$failed" >&2; exit 1; }
