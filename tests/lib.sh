@@ -421,3 +421,23 @@ wait_trace() {
 		sleep 0.05
 	done
 }
+
+# ---- verified transfers (verify.sh) ------------------------------------------------
+
+# both_sides_verify SIZE: a file of SIZE random bytes with --sha256 on both
+# sides; each prints the digest sha256sum gives, and each line passes
+# sha256sum -c.
+both_sides_verify() {
+	random_file "$T/f" "$1"
+	want=$(sha256sum <"$T/f" | cut -c1-64)
+	roundtrip_sha "$T/f" "" ""
+	# fsend: the sha256sum line of what it sent, then the usual line.
+	printf '%s  %s\nmessage from client: thank you\n' "$want" "$T/f" | cmp -s - "$T/fsend.out" ||
+		fail "fsend stdout: $(cat "$T/fsend.out")"
+	grep -q "^fsend: delivery verified: sha256 $want\$" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	printf '%s  receive.dat\nreceived file data\n' "$want" | cmp -s - "$T/frecv.out" ||
+		fail "frecv stdout: $(cat "$T/frecv.out")"
+	# Each side's line is one sha256sum -c checks.
+	(cd "$T/recv" && head -n 1 "$T/frecv.out" | sha256sum -c --status) || fail "sha256sum -c (frecv)"
+	head -n 1 "$T/fsend.out" | sha256sum -c --status || fail "sha256sum -c (fsend)"
+}

@@ -357,6 +357,41 @@ static int bad_client(const char *action, const char *host, const char *port,
 	return hangup_kind(fd);  /* noack */
 }
 
+/*
+ * A relay between a client and the server at host:port that flips one bit
+ * of the byte at offset flip on its way, as faulty hardware might: the
+ * stream, its end, then the acknowledgement back, unchanged otherwise.
+ */
+static int relay(const char *host, const char *port, const char *flip)
+{
+	int lfd = listen_any("127.0.0.1");
+	int c = accept(lfd, NULL, NULL), s;
+	unsigned long long at = strtoull(flip, NULL, 10), done = 0;
+	char buf[65536];
+	ssize_t n;
+
+	if (c < 0)
+		die("accept");
+	s = connect_to(host, port);
+	while ((n = read(s, buf, sizeof(buf))) > 0) {
+		if (at >= done && at < done + (unsigned long long)n)
+			buf[at - done] ^= 1;
+		done += (unsigned long long)n;
+		if (fx_write_full(c, buf, (size_t)n) < 0)
+			die("write");
+	}
+	if (n < 0 || shutdown(c, SHUT_WR) < 0)
+		die("relay");
+	while ((n = read(c, buf, sizeof(buf))) > 0) {
+		if (fx_write_full(s, buf, (size_t)n) < 0)
+			die("write back");
+	}
+	shutdown(s, SHUT_WR);
+	(void)read(s, buf, sizeof(buf)); /* until the server closes */
+	fprintf(stderr, "peer: relayed %llu\n", done);
+	return 0;
+}
+
 /* Exit 0 when an IPv6 loopback exists to bind to. */
 static int has_ipv6_loopback(void)
 {
@@ -388,6 +423,8 @@ int main(int argc, char **argv)
 		return textbook_client(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "client-ack") == 0)
 		return client_ack(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "relay") == 0)
+		return relay(argv[2], argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "server") == 0)
 		return bad_server(argv[2], argv[3]);
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0)
@@ -395,6 +432,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: peer server reset|stall|end-then-reset|urgent BYTES |\n"
 	                "       client noread|noack|close|echo|early HOST PORT |\n"
 	                "       nonblocking-stdin COMMAND [ARG...] |\n"
+	                "       relay HOST PORT FLIP_OFFSET |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"
 	                "       client digest HOST PORT HEX |\n"
 	                "       has-ipv6-loopback | refuse | full | textbook-server FILE |\n"

@@ -6,19 +6,48 @@
 . "$(dirname "$0")/lib.sh"
 
 both_sides_with_sha256_verify_the_delivery() {
-	random_file "$T/f" 3000001
-	want=$(sha256sum <"$T/f" | cut -c1-64)
-	roundtrip_sha "$T/f" "" ""
-	# fsend: the sha256sum line of what it sent, then the usual line.
-	printf '%s  %s\nmessage from client: thank you\n' "$want" "$T/f" | cmp -s - "$T/fsend.out" ||
-		fail "fsend stdout: $(cat "$T/fsend.out")"
-	grep -q "^fsend: delivery verified: sha256 $want\$" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
-	printf '%s  receive.dat\nreceived file data\n' "$want" | cmp -s - "$T/frecv.out" ||
-		fail "frecv stdout: $(cat "$T/frecv.out")"
-	# Each side's line is one sha256sum -c checks.
-	(cd "$T/recv" && head -n 1 "$T/frecv.out" | sha256sum -c --status) || fail "sha256sum -c (frecv)"
-	head -n 1 "$T/fsend.out" | sha256sum -c --status || fail "sha256sum -c (fsend)"
+	for size in 0 1 3000001; do
+		both_sides_verify "$size"
+		rm -f "$T"/fsend.* "$T"/frecv.* "$T/recv/receive.dat"
+	done
 }
+
+one_flipped_bit_in_transit_is_caught_on_both_sides() {
+	random_file "$T/f" 1000000
+	want=$(sha256sum <"$T/f" | cut -c1-64)
+	echo precious >"$T/recv/receive.dat"
+	# The receiver knows what to expect: it keeps its old file.
+	start_server fsend "$FSEND" 0 "$T/f"
+	start_server relay "$PEER" relay 127.0.0.1 "$PORT" 500000
+	run_frecv --expect-sha256 "$want" 127.0.0.1 "$PORT"
+	expect_status "frecv --expect-sha256 through the relay" 65 "$RC"
+	keeps_nothing
+	wait_server fsend
+	[ "$RC" -eq 74 ] || [ "$RC" -eq 76 ] || fail "fsend exited $RC, expected 74 or 76"
+	wait_server relay
+	# The receiver reports what it stored: the sender refuses the delivery.
+	start_server fsend2 "$FSEND" --sha256 0 "$T/f"
+	start_server relay2 "$PEER" relay 127.0.0.1 "$PORT" 999999
+	run_frecv --sha256 -o flipped 127.0.0.1 "$PORT"
+	expect_status "frecv --sha256 through the relay (it stored what came)" 0 "$RC"
+	wait_server fsend2
+	expect_status "fsend --sha256, a client that stored other bytes" 65 "$RC"
+	grep -q "^fsend: delivery failed: the client stored different bytes: sent sha256 $want, client's " \
+		"$T/fsend2.err" || fail "$(cat "$T/fsend2.err")"
+	wait_server relay2
+	! cmp -s "$T/f" "$T/recv/flipped" || fail "the relay flipped nothing"
+}
+
+fsend_sha256_to_nc_is_unverified() {
+	need_nc
+	random_file "$T/f" 10000
+	start_server fsend "$FSEND" --sha256 0 "$T/f"
+	timeout "$TO" nc -d 127.0.0.1 "$PORT" >"$T/out" </dev/null
+	wait_server fsend
+	expect_status "fsend --sha256 to nc" 76 "$RC"
+	same_file "$T/f" "$T/out"
+}
+
 
 sha256_in_30_byte_chunks_and_from_a_pipe() {
 	random_file "$T/f" 100003
