@@ -158,6 +158,33 @@ finish_transfer() {
 	RC=$?
 }
 
+# lines_one_by_one FRECV_OPTS CMD...: CMD (fsend, sending its standard
+# input) serves three lines the test writes one at a time to frecv -o -
+# (with FRECV_OPTS); each must come out of frecv before the next goes in.
+lines_one_by_one() {
+	_ropts=$1
+	shift
+	mkfifo "$T/in" "$T/out"
+	exec 7<>"$T/in" # the producer; no one else may hold it open for writing
+	start_server fsend "$@" <"$T/in" 7>&-
+	# shellcheck disable=SC2086
+	(timeout "$TO" "$FRECV" $_ropts -o - 127.0.0.1 "$PORT" >"$T/out" 2>"$T/frecv.err"
+	 echo $? >"$T/rc") 7>&- &
+	exec 8<"$T/out"
+	for _i in 1 2 3; do
+		echo "line $_i" >&7
+		IFS= read -r _got <&8 ||
+			fail "line $_i never arrived: $(cat "$T/frecv.err" "$T/fsend.err")"
+		[ "$_got" = "line $_i" ] || fail "got '$_got' for line $_i"
+	done
+	exec 7>&-
+	! IFS= read -r _got <&8 || fail "more came: $_got"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	wait
+	expect_status frecv 0 "$(cat "$T/rc")"
+}
+
 # roundtrip_sha FILE FSEND_OPTS FRECV_OPTS: a transfer with --sha256 on both
 # sides; both exit 0 and the file arrives byte for byte (the caller checks
 # the messages).

@@ -157,26 +157,9 @@ fork_failure_resets_the_client_and_serving_goes_on() {
 }
 
 slow_producer_on_stdin_reaches_the_receiver_at_once() {
-	mkfifo "$T/in" "$T/out"
-	exec 7<>"$T/in" # the producer; no one else may hold it open for writing
-	start_server fsend "$FSEND" 0 - <"$T/in" 7>&-
-	(timeout "$TO" "$FRECV" -t 2 -o - 127.0.0.1 "$PORT" >"$T/out" 2>"$T/frecv.err"
-	 echo $? >"$T/rc") 7>&- &
-	exec 8<"$T/out"
-	# Each line must come out of frecv before the next goes in: held back
-	# for a whole chunk, the first would never come, and frecv -t 2 would
-	# time out.
-	for i in 1 2 3; do
-		echo "line $i" >&7
-		IFS= read -r got <&8 || fail "line $i never arrived: $(cat "$T/frecv.err")"
-		[ "$got" = "line $i" ] || fail "got '$got' for line $i"
-	done
-	exec 7>&-
-	! IFS= read -r got <&8 || fail "more came: $got"
-	wait_server fsend
-	expect_status fsend 0 "$RC"
-	wait
-	expect_status frecv 0 "$(cat "$T/rc")"
+	# Held back for a whole chunk, the first line would never come, and
+	# frecv -t 2 would time out.
+	lines_one_by_one "-t 2" "$FSEND" 0 -
 }
 
 acknowledgement_before_the_data_is_refused() {
@@ -193,24 +176,9 @@ fsend: delivery unconfirmed: the client answered before it had the whole file"
 }
 
 nonblocking_stdin_pipe_waits_for_its_producer() {
-	mkfifo "$T/in" "$T/out"
-	exec 7<>"$T/in"
-	start_server fsend "$PEER" nonblocking-stdin "$FSEND" -t 2 0 - <"$T/in" 7>&-
-	(timeout "$TO" "$FRECV" -o - 127.0.0.1 "$PORT" >"$T/out" 2>"$T/frecv.err"
-	 echo $? >"$T/rc") 7>&- &
-	exec 8<"$T/out"
 	# Between lines the pipe is empty: a read says EAGAIN, which is no
 	# timeout and no error.
-	for i in 1 2 3; do
-		echo "line $i" >&7
-		IFS= read -r got <&8 || fail "line $i never arrived: $(cat "$T/fsend.err")"
-		[ "$got" = "line $i" ] || fail "got '$got' for line $i"
-	done
-	exec 7>&-
-	wait_server fsend
-	expect_status fsend 0 "$RC"
-	wait
-	expect_status frecv 0 "$(cat "$T/rc")"
+	lines_one_by_one "" "$PEER" nonblocking-stdin "$FSEND" -t 2 0 -
 }
 
 stop_reaches_a_serving_process_that_is_stopped() {
