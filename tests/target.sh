@@ -319,9 +319,9 @@ every_stop_signal_mid_transfer_leaves_only_the_old_file() {
 	ulimit -c 0 # SIGQUIT and SIGABRT would leave a core file
 	i=0
 	sigs="HUP INT QUIT TERM USR1 USR2 ALRM ABRT VTALRM PROF XCPU POLL PWR RTMIN RTMIN+1"
-	sigs="$sigs SEGV BUS ILL FPE SYS TRAP" # sent by kill(1), as faults would be
-	# valgrind keeps SIGRTMAX for itself: only the program alone gets it.
-	[ -n "${FX_TEST_WRAPPER:-}" ] || sigs="$sigs RTMAX"
+	# The faults, sent by kill(1), and SIGRTMAX: valgrind keeps the last for
+	# itself and hangs on the others, so only the program alone gets them.
+	[ -n "${FX_TEST_WRAPPER:-}" ] || sigs="$sigs RTMAX SEGV BUS ILL FPE SYS TRAP"
 	for sig in $sigs; do
 		num=$(signum "$sig") || continue
 		i=$((i + 1))
