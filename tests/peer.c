@@ -387,7 +387,8 @@ static int relay(const char *host, const char *port, const char *flip)
 			die("write back");
 	}
 	shutdown(s, SHUT_WR);
-	(void)read(s, buf, sizeof(buf)); /* until the server closes */
+	if (read(s, buf, sizeof(buf)) < 0) /* until the server closes */
+		die("wait for close");
 	fprintf(stderr, "peer: relayed %llu\n", done);
 	return 0;
 }
