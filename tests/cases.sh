@@ -67,8 +67,7 @@ existing_receive_dat_is_replaced_on_success() {
 received_file_gets_umask_mode() {
 	random_file "$T/f" 10
 	(umask 027 && roundtrip "$T/f" 127.0.0.1) || exit 1
-	[ "$(stat -c %a "$T/recv/receive.dat")" = 640 ] ||
-		fail "mode $(stat -c %a "$T/recv/receive.dat"), expected 640"
+	expect_mode "$T/recv/receive.dat" 640
 }
 
 transfer_beyond_4gib() {

@@ -99,6 +99,13 @@ expect_output() {
 	printf '%s\n' "$2" | cmp -s - "$1" || fail "$1: expected '$2', got '$(cat "$1")'"
 }
 
+# expect_mode FILE MODE [WHY]: FILE's permission bits are MODE (octal, as stat
+# prints them).
+expect_mode() {
+	set -- "$1" "$2" "${3:-expected $2}" "$(stat -c %a "$1")"
+	[ "$4" = "$2" ] || fail "$1: mode $4, $3"
+}
+
 same_file() { cmp "$1" "$2" || fail "$2 differs from $1"; }
 
 # expect_empty_dir DIR: nothing was left behind (no partial, no temporary).

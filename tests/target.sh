@@ -111,8 +111,7 @@ file_created_during_the_transfer_lends_it_nothing() {
 	finish_transfer
 	expect_status frecv 0 "$RC"
 	expect_output "$T/recv/receive.dat" "first part, second part"
-	[ "$(stat -c %a "$T/recv/receive.dat")" = 644 ] ||
-		fail "mode $(stat -c %a "$T/recv/receive.dat"): taken from the file made meanwhile"
+	expect_mode "$T/recv/receive.dat" 644 "taken from the file made meanwhile"
 	wait_server fsend
 	expect_status fsend 0 "$RC"
 }
@@ -176,8 +175,7 @@ private_target_keeps_its_mode() {
 	chmod 600 "$T/recv/receive.dat"
 	random_file "$T/f" 10000
 	(umask 022 && roundtrip "$T/f" 127.0.0.1) || exit 1
-	[ "$(stat -c %a "$T/recv/receive.dat")" = 600 ] ||
-		fail "mode $(stat -c %a "$T/recv/receive.dat"), expected 600"
+	expect_mode "$T/recv/receive.dat" 600
 }
 
 root_replacing_keeps_owner_and_group() {
