@@ -348,9 +348,11 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
-	/* When standard output carries the file, every message goes to stderr;
-	 * when stderr is that file too (2>&1), only errors are said at all. */
-	FILE *msg = is_stdout(o.output) ? stderr : stdout;
+	/* When standard output is the file, under any name (even a regular
+	 * file replaced by its path: -o out >out), every message goes to
+	 * stderr; when stderr is the file written too (2>&1), only errors are
+	 * said at all. */
+	FILE *msg = is_file_of(o.output, STDOUT_FILENO) ? stderr : stdout;
 
 	tool_catch_fatal_signals(on_signal);
 	if ((status = open_output(&o, &out)) != EX_OK)
@@ -387,15 +389,25 @@ int main(int argc, char **argv)
 		         fx_sha256_hex(digest, got), fx_sha256_hex(o.expected, want));
 		return EX_DATAERR;
 	}
+	/* The digest line was asked for: it is out before the file is stored,
+	 * or nothing is. */
+	if (o.sha256 && !errors_only && tool_sha256_line(msg, digest, o.output) < 0) {
+		int e = errno;
+		close(sock); /* a reset: armed since the connect */
+		drop_output(&out);
+		return tool_fail(EX_IOERR, tool_stream_name(msg), strerror(e));
+	}
 	if ((status = store(&o, &out, sock, thing, digest)) != EX_OK)
 		return status;
-	if (o.sha256 && !errors_only)
-		tool_sha256_line(msg, digest, o.output);
 	if (o.c.verbose && !silent) {
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
 		tool_say("%s from %s", sum, thing);
 	}
 	if (!silent)
 		fprintf(msg, "received file data\n");
+	/* Stored and acknowledged: the status says so.  A lost message is
+	 * only said. */
+	if (tool_flush(msg) < 0)
+		tool_say("%s: %s (the file was stored)", tool_stream_name(msg), strerror(errno));
 	return EX_OK;
 }

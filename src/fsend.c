@@ -188,7 +188,10 @@ static int listen_on(const struct opts *o, int *lfd)
 		return tool_fail(EX_NOHOST, o->bind ? o->bind : "listen", gai_strerror(gai));
 	if (*lfd < 0) {
 		int e = errno;
-		snprintf(name, sizeof(name), "port %s", o->port);
+		if (o->bind != NULL) /* the address, most likely, is what failed */
+			snprintf(name, sizeof(name), "%.50s port %s", o->bind, o->port);
+		else
+			snprintf(name, sizeof(name), "port %s", o->port);
 		return tool_fail(tool_net_status(e), name, strerror(e));
 	}
 	if (fx_sock_name(*lfd, name, sizeof(name)) < 0)
@@ -322,13 +325,22 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, const stru
 	if (fx_pending_input(sock))
 		return end(r, EX_PROTOCOL, "delivery unconfirmed",
 		           "the client answered before it had the whole file");
-	if (shutdown(sock, SHUT_WR) < 0)
-		return end(r, EX_IOERR, "shutdown", strerror(errno));
-	clock_gettime(CLOCK_MONOTONIC, &last);
+	/* The digest line was asked for: it is out before the client can
+	 * store anything, or the transfer fails (a reset). */
 	if (x->sha != NULL) {
 		fx_sha256_final(x->sha, sent);
-		tool_sha256_line(stdout, sent, o->file);
+		if (tool_sha256_line(stdout, sent, o->file) < 0)
+			return end(r, EX_IOERR, "standard output", strerror(errno));
 	}
+	/* A reset that came meanwhile fails the half-close with ENOTCONN: say
+	 * what happened to the connection instead. */
+	if (shutdown(sock, SHUT_WR) < 0) {
+		int e = errno;
+		if (fx_conn_check(sock) < 0)
+			e = errno;
+		return end(r, EX_IOERR, peer, strerror(e));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &last);
 
 	/* Every byte is sent: only the acknowledgement is missing.  A stop
 	 * signal may end the wait for it, never the reading of it. */
@@ -399,7 +411,9 @@ static int serve_client(int sock, void *arg)
 	tool_meter_end(&m);
 	if (r.status == EX_OK && !o->c.quiet)
 		printf("message from client: %s\n", FX_ACK);
-	fflush(stdout);
+	/* Acknowledged: the status says so.  A lost message is only said. */
+	if (tool_flush(stdout) < 0 && r.status == EX_OK)
+		tool_say("standard output: %s (the client acknowledged)", strerror(errno));
 	if (o->count != 1 || o->c.verbose) {
 		/* One line per connection: peer, bytes, time, outcome. */
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
@@ -411,10 +425,9 @@ static int serve_client(int sock, void *arg)
 			        r.thing ? r.thing : "", r.thing ? ": " : "", r.reason);
 	} else if (r.status != EX_OK) {
 		tool_fail(r.status, r.thing, r.reason);
-	} else if (o->sha256 && !o->c.quiet) {
-		tool_say("delivery verified: sha256 %s", r.verified);
 	}
-	fflush(stdout);
+	if (o->count == 1 && r.status == EX_OK && o->sha256 && !o->c.quiet)
+		tool_say("delivery verified: sha256 %s", r.verified);
 	return r.status;
 }
 

@@ -106,8 +106,10 @@ static void child(int lfd, int sock, pid_t listener, const sigset_t *mask,
 	close(wake[0]);
 	close(wake[1]);
 	signal(SIGCHLD, SIG_DFL);
-	/* A stop signal now ends the child at once: its connection resets. */
+	/* A stop signal now ends the child at once: its connection resets
+	 * (the handler only clears the meter's line, then dies by it). */
 	tool_default_signals();
+	tool_catch_stop_signals(tool_die_by_signal);
 #ifdef __linux__
 	/* Die with the listener, even when it is killed outright. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != listener)

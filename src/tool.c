@@ -20,6 +20,7 @@ static unsigned std_closed;   /* bit fd: descriptor fd was closed at start */
 static sigset_t caught;       /* the signals tool_catch_*_signals took, */
 static int caught_sig[96];    /* also as a list */
 static size_t ncaught;
+static volatile sig_atomic_t meter_shown; /* width of the meter's line on screen */
 
 void tool_init(const char *name, const char *synopsis)
 {
@@ -84,8 +85,9 @@ int tool_fail(int status, const char *thing, const char *reason)
 
 int tool_usage_error(const char *thing, const char *reason)
 {
-	tool_fail(EX_USAGE, thing, reason);
-	fprintf(stderr, "usage: %s %s\n", tool_name, tool_synopsis);
+	if (thing != NULL)
+		return tool_fail(EX_USAGE, thing, reason);
+	tool_say("%s; usage: %s %s", reason, tool_name, tool_synopsis);
 	return EX_USAGE;
 }
 
@@ -161,11 +163,27 @@ void tool_unblock_signals(void)
 	sigprocmask(SIG_UNBLOCK, &caught, NULL);
 }
 
+/* Clear the meter's line, if one is shown, from a signal handler. */
+static void meter_clear_at_death(void)
+{
+	char line[130];
+	size_t w = (size_t)meter_shown;
+
+	if (w == 0 || w > sizeof(line) - 2)
+		return;
+	line[0] = '\r';
+	memset(line + 1, ' ', w);
+	line[w + 1] = '\r';
+	if (write(STDERR_FILENO, line, w + 2) < 0)
+		return; /* nothing more to do about it, dying */
+}
+
 void tool_die_by_signal(int sig)
 {
 	struct sigaction sa;
 	sigset_t s;
 
+	meter_clear_at_death();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
@@ -197,8 +215,8 @@ int tool_port(const char *s, int allow_zero)
 
 	snprintf(thing, sizeof(thing), "port '%.40s'", s);
 	if (fx_parse_port(s, &port) < 0) {
-		tool_usage_error(thing, errno == ERANGE ? "out of range (0 to 65535)" :
-		                 "not a number");
+		tool_usage_error(thing, errno != ERANGE ? "not a number" :
+		                 allow_zero ? "out of range (0 to 65535)" : "out of range (1 to 65535)");
 		return -1;
 	}
 	if (port == 0 && !allow_zero) {
@@ -330,6 +348,7 @@ static void draw(struct tool_meter *m, double secs)
 	if ((size_t)n > m->width)
 		m->width = (size_t)n;
 	fflush(stderr);
+	meter_shown = (sig_atomic_t)m->width;
 }
 
 void tool_meter_update(void *meter, uint64_t bytes)
@@ -350,6 +369,7 @@ void tool_meter_update(void *meter, uint64_t bytes)
 
 void tool_meter_end(struct tool_meter *m)
 {
+	meter_shown = 0;
 	if (m->on && m->width > 0)
 		fprintf(stderr, "\r%*s\r", (int)m->width, "");
 	m->width = 0;
@@ -401,7 +421,22 @@ int tool_common_option(int c, const char *arg, struct tool_opts *t,
 	}
 }
 
-void tool_sha256_line(FILE *f, const uint8_t d[32], const char *path)
+int tool_flush(FILE *f)
+{
+	errno = 0;
+	if (fflush(f) == 0 && !ferror(f))
+		return 0;
+	if (errno == 0)
+		errno = EIO;
+	return -1;
+}
+
+const char *tool_stream_name(FILE *f)
+{
+	return f == stderr ? "standard error" : "standard output";
+}
+
+int tool_sha256_line(FILE *f, const uint8_t d[32], const char *path)
 {
 	char hex[FX_SHA256_HEX_LEN + 1];
 	int escape = strpbrk(path, "\\\n") != NULL;
@@ -416,5 +451,5 @@ void tool_sha256_line(FILE *f, const uint8_t d[32], const char *path)
 			putc(*p, f);
 	}
 	putc('\n', f);
-	fflush(f);
+	return tool_flush(f);
 }

@@ -37,7 +37,8 @@ void tool_say(const char *fmt, ...)
  * status so mains can return it. */
 int tool_fail(int status, const char *thing, const char *reason);
 
-/* "prog: thing: reason" and the synopsis on stderr; returns EX_USAGE. */
+/* "prog: thing: reason" on stderr, one line; without a thing (the operands
+ * are wrong), the reason then the synopsis on that line.  Returns EX_USAGE. */
 int tool_usage_error(const char *thing, const char *reason);
 
 /* Report getopt's ':' (missing argument) or '?' (unknown option) for the
@@ -144,9 +145,17 @@ void tool_meter_end(struct tool_meter *m);           /* clear the line */
 /*
  * Print digest d for the file path as sha256sum(1) does, so that
  * "sha256sum -c" takes the line: "HEX  PATH", and for a path with a newline
- * or backslash a leading backslash and those escaped.
+ * or backslash a leading backslash and those escaped.  Returns 0, or -1
+ * with errno when the line could not be written (as tool_flush).
  */
-void tool_sha256_line(FILE *f, const uint8_t d[32], const char *path);
+int tool_sha256_line(FILE *f, const uint8_t d[32], const char *path);
+
+/* Flush f: 0 when everything written to it so far went out, else -1 with
+ * errno (EIO when stdio kept no better reason). */
+int tool_flush(FILE *f);
+
+/* The name of a standard stream in messages: "standard output" or "error". */
+const char *tool_stream_name(FILE *f);
 
 /* "N bytes in S s (R MB/s)" for the -v summary, from the meter's clock. */
 void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes);

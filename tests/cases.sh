@@ -181,8 +181,17 @@ fsend_missing_file_is_noinput() {
 fsend_directory_is_noinput() { bad fsend 66 0 "$T"; }
 fsend_fifo_is_noinput() { mkfifo "$T/fifo"; bad fsend 66 0 "$T/fifo"; }
 fsend_unreadable_file_is_noinput() {
-	[ "$(id -u)" -ne 0 ] || skip "root reads any file"
-	: >"$T/f"; chmod 000 "$T/f"; bad fsend 66 0 "$T/f"
+	: >"$T/f"; chmod 000 "$T/f"
+	# Root reads any file: as root, try it as an unprivileged user.
+	if [ "$(id -u)" -eq 0 ]; then
+		need_nobody
+		chmod 777 "$T/recv"
+		printf '#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups %s "$@"\n' \
+			"$FSEND" >"$T/fsend-nobody"
+		chmod 755 "$T/fsend-nobody"
+		FSEND=$T/fsend-nobody
+	fi
+	bad fsend 66 0 "$T/f"
 }
 fsend_bad_bind_address_is_nohost() { : >"$T/f"; bad fsend 68 -b no.such.host.invalid 0 "$T/f"; }
 fsend_port_in_use_is_unavailable() {
@@ -213,6 +222,28 @@ frecv_refused_connection_is_unavailable() {
 	start_server peer "$PEER" refuse
 	bad frecv 69 127.0.0.1 "$PORT"
 	grep -q 'Connection refused' "$T/err" || fail "$(cat "$T/err")"
+}
+
+fsend_bind_failure_names_the_address() {
+	: >"$T/f"
+	start_server fsend "$FSEND" -b 127.0.0.1 0 "$T/f"
+	timeout "$TO" "$FSEND" -b 127.0.0.1 "$PORT" "$T/f" >"$T/out" 2>"$T/err"
+	expect_status "fsend on a port in use" 69 $?
+	expect_output "$T/err" "fsend: 127.0.0.1 port $PORT: Address already in use"
+}
+
+lost_final_message_is_said_and_the_status_stays_0() {
+	[ -w /dev/full ] || skip "no /dev/full"
+	random_file "$T/f" 100000
+	start_server fsend sh -c 'exec "$0" 0 "$1" >/dev/full' "$FSEND" "$T/f"
+	(cd "$T/recv" && timeout "$TO" "$FRECV" 127.0.0.1 "$PORT" >/dev/full 2>"$T/frecv.err")
+	expect_status "frecv >/dev/full" 0 $?
+	same_file "$T/f" "$T/recv/receive.dat"
+	expect_output "$T/frecv.err" "frecv: standard output: No space left on device (the file was stored)"
+	wait_server fsend
+	expect_status "fsend >/dev/full" 0 "$RC"
+	grep -qx "fsend: standard output: No space left on device (the client acknowledged)" \
+		"$T/fsend.err" || fail "$(cat "$T/fsend.err")"
 }
 
 refused_connection_keeps_old_receive_dat() {
@@ -379,9 +410,19 @@ version_prints_one_line() {
 	done
 }
 
-usage_error_prints_synopsis_on_stderr() {
-	bad frecv 64 --bogus 127.0.0.1 1
-	grep -q '^usage: frecv ' "$T/err" || fail "$(cat "$T/err")"
+missing_operand_error_shows_the_synopsis_on_its_line() {
+	bad frecv 64 127.0.0.1
+	grep -q '^frecv: missing operand; usage: frecv \[.* host port$' "$T/err" ||
+		fail "$(cat "$T/err")"
+}
+
+port_range_is_stated_as_each_program_takes_it() {
+	bad frecv 64 127.0.0.1 65536
+	grep -q "out of range (1 to 65535)" "$T/err" || fail "$(cat "$T/err")"
+	bad frecv 64 127.0.0.1 0
+	grep -q "out of range (1 to 65535)" "$T/err" || fail "$(cat "$T/err")"
+	bad fsend 64 65536 /dev/null
+	grep -q "out of range (0 to 65535)" "$T/err" || fail "$(cat "$T/err")"
 }
 
 manual_pages_lint_clean() {

@@ -229,7 +229,8 @@ bad() {
 	case $_prog in fsend) _bin=$FSEND ;; frecv) _bin=$FRECV ;; esac
 	(cd "$T/recv" && timeout "$TO" "$_bin" "$@" >"$T/out" 2>"$T/err" </dev/null)
 	expect_status "$_prog $*" "$_want" $?
-	head -n 1 "$T/err" | grep -q "^$_prog: ." || fail "message: $(cat "$T/err")"
+	grep -q "^$_prog: ." "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ] ||
+		fail "not one line naming $_prog: $(cat "$T/err")"
 	[ ! -s "$T/out" ] || fail "stdout not empty: $(cat "$T/out")"
 	expect_empty_dir "$T/recv"
 }
@@ -446,14 +447,27 @@ need_strace() {
 	export ASAN_OPTIONS
 }
 
-# wait_trace FILE WORD: until strace has logged a call of WORD.
-wait_trace() {
+# wait_text FILE TEXT: until FILE holds TEXT (a fixed string), 20 s at most.
+wait_text() {
 	_n=0
-	until grep -q "$2(" "$1" 2>/dev/null; do
+	until grep -qF -- "$2" "$1" 2>/dev/null; do
 		_n=$((_n + 1))
-		[ "$_n" -lt 400 ] || fail "no $2 in $1: $(cat "$1" 2>&1)"
+		[ "$_n" -lt 400 ] || fail "no '$2' in $1: $(cat "$1" 2>&1)"
 		sleep 0.05
 	done
+}
+
+# wait_trace FILE WORD: until strace has logged a call of WORD.
+wait_trace() { wait_text "$1" "$2("; }
+
+# expect_meter_cleared FILE: FILE (a program's stderr) ends with the progress
+# meter's line blanked out: carriage return, spaces, carriage return.
+expect_meter_cleared() {
+	grep -q ' [KMGT]*i*B/s' "$1" || fail "no meter was drawn: $(cat "$1")"
+	_last=$(tr '\r' '\n' <"$1" | tail -n 1)
+	case $_last in
+	'' | *[!\ ]*) fail "meter left on the screen: $(od -c "$1" | tail -n 4)" ;;
+	esac
 }
 
 # ---- verified transfers (verify.sh) ------------------------------------------------

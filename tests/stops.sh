@@ -114,6 +114,54 @@ sigkill_of_fsend_takes_its_serving_process_along() {
 	expect_status fsend 137 "$RC"
 }
 
+receiver_gone_before_the_end_is_named_with_its_reset() {
+	# The receiver dies while fsend waits for more input: the half-close
+	# then fails, and the message names the peer and the reset.
+	mkfifo "$T/in" "$T/data"
+	exec 7<>"$T/in"
+	start_server fsend "$FSEND" 0 - <"$T/in" 7>&-
+	(exec "$FRECV" -o - 127.0.0.1 "$PORT" >"$T/data" 2>"$T/frecv.err") 7>&- &
+	frecv_pid=$!
+	BG="$BG $frecv_pid"
+	exec 8<"$T/data"
+	printf 'first part\n' >&7
+	IFS= read -r got <&8
+	[ "$got" = "first part" ] || fail "frecv passed on '$got'"
+	kill -TERM "$frecv_pid"
+	wait "$frecv_pid"
+	expect_status "frecv on SIGTERM" 143 $?
+	exec 8<&- 7>&-
+	wait_server fsend
+	expect_status "fsend, its client gone" 74 "$RC"
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: Connection reset by peer$' "$T/fsend.err" ||
+		fail "$(cat "$T/fsend.err")"
+}
+
+progress_meter_is_cleared_when_frecv_is_stopped() {
+	slow_transfer
+	kill -TERM "$(pid_of frecv)"
+	wait_server frecv
+	expect_status "frecv --progress on SIGTERM" 143 "$RC"
+	expect_meter_cleared "$T/frecv.err"
+	keeps_nothing
+	wait_server fsend
+	expect_status fsend 74 "$RC"
+}
+
+progress_meter_is_cleared_when_fsend_is_stopped() {
+	random_file "$T/f" 4000000
+	echo precious >"$T/recv/receive.dat"
+	start_server -k fsend "$FSEND" --progress -c 1 -t 0 0 "$T/f"
+	start_bg frecv 5 sh -c 'cd "$1" && exec "$2" -t 0 127.0.0.1 "$3"' sh "$T/recv" "$FRECV" "$PORT"
+	drain frecv
+	dd bs=1 count=1 <&3 >/dev/null 2>&1 # the meter's first byte
+	stop_and_expect fsend TERM 15 "fsend --progress on SIGTERM"
+	expect_meter_cleared "$T/fsend.err"
+	wait_server frecv
+	expect_status "frecv (the sender reset)" 74 "$RC"
+	keeps_nothing
+}
+
 # ---- inherited dispositions, failed forks, streaming ----------------------------------
 
 fsend_keeps_signals_ignored_at_start_ignored() {
@@ -229,10 +277,10 @@ quiet_still_prints_the_listening_line_for_port_00() {
 
 usage_synopsis_lists_every_option() {
 	: >"$T/f"
-	bad fsend 64 --bogus 0 "$T/f"
-	grep -q '^usage: fsend .*\[--progress\] \[--sha256\] port file$' "$T/err" || fail "$(cat "$T/err")"
-	bad frecv 64 --bogus 127.0.0.1 1
-	grep -q '^usage: frecv .*\[--expect-sha256 hex\] \[--max-size size\].*\[--progress\] \[--sha256\] host port$' "$T/err" ||
+	bad fsend 64 "$T/f"
+	grep -q '; usage: fsend .*\[--progress\] \[--sha256\] port file$' "$T/err" || fail "$(cat "$T/err")"
+	bad frecv 64 127.0.0.1
+	grep -q '; usage: frecv .*\[--expect-sha256 hex\] \[--max-size size\].*\[--progress\] \[--sha256\] host port$' "$T/err" ||
 		fail "$(cat "$T/err")"
 }
 

@@ -31,6 +31,25 @@ closed_stdout_with_output_dash_is_refused() {
 	expect_status fsend 0 "$RC"
 }
 
+stdout_redirected_to_the_output_file_gets_no_messages() {
+	# -o NAME >NAME: the file is replaced, so stdout would be its old copy;
+	# every message, the digest line too, goes to stderr.
+	for name in /dev/stdout out; do
+		serve_one 100000
+		want=$(sha256sum <"$T/f" | cut -c1-64)
+		echo old >"$T/recv/out"
+		(cd "$T/recv" && timeout "$TO" "$FRECV" --sha256 -o "$name" 127.0.0.1 "$PORT" \
+			>out 2>"$T/frecv.err")
+		expect_status "frecv --sha256 -o $name >out" 0 $?
+		same_file "$T/f" "$T/recv/out"
+		expect_output "$T/frecv.err" "$want  $name
+received file data"
+		wait_server fsend
+		expect_status fsend 0 "$RC"
+		rm -f "$T"/fsend.*
+	done
+}
+
 output_dev_stdout_into_a_pipe_carries_only_data() {
 	serve_one 1000
 	(cd "$T/recv" && timeout "$TO" "$FRECV" -o /dev/stdout 127.0.0.1 "$PORT" 2>"$T/frecv.err" |

@@ -142,8 +142,7 @@ expect_sha256_match_stores_the_file() {
 
 expect_sha256_takes_only_64_hex_digits() {
 	bad frecv 64 --expect-sha256 1234 127.0.0.1 9
-	expect_output "$T/err" "frecv: expected sha256: not 64 hex digits
-usage: frecv $(sed -n 's/^usage: frecv //p' "$T/err")"
+	expect_output "$T/err" "frecv: expected sha256: not 64 hex digits"
 }
 
 digest_line_of_an_odd_name_is_escaped_like_sha256sum() {
@@ -157,6 +156,44 @@ name\x'
 	expect_status "frecv --sha256 -o NAME-WITH-NEWLINE" 0 $?
 	wait_server fsend2
 	cmp "$T/want" "$T/got" || fail "got $(od -c "$T/got"), sha256sum says $(od -c "$T/want")"
+}
+
+digest_line_that_cannot_be_written_stores_nothing() {
+	[ -w /dev/full ] || skip "no /dev/full"
+	random_file "$T/f" 100000
+	echo precious >"$T/recv/receive.dat"
+	# frecv's line: it is lost, so nothing is stored or acknowledged.
+	start_server fsend "$FSEND" 0 "$T/f"
+	(cd "$T/recv" && timeout "$TO" "$FRECV" --sha256 127.0.0.1 "$PORT" >/dev/full 2>"$T/frecv.err")
+	expect_status "frecv --sha256 >/dev/full" 74 $?
+	expect_output "$T/frecv.err" "frecv: standard output: No space left on device"
+	keeps_nothing
+	wait_server fsend
+	expect_status "fsend, its client gone without acknowledging" 76 "$RC"
+	# fsend's line: lost before the half-close, so the client is reset.
+	start_server fsend2 sh -c 'exec "$0" --sha256 0 "$1" >/dev/full' "$FSEND" "$T/f"
+	run_frecv --sha256 127.0.0.1 "$PORT"
+	expect_status "frecv --sha256 from an fsend that could not say its digest" 74 "$RC"
+	keeps_nothing
+	wait_server fsend2
+	expect_status "fsend --sha256 >/dev/full" 74 "$RC"
+	grep -qx "fsend: standard output: No space left on device" "$T/fsend2.err" ||
+		fail "$(cat "$T/fsend2.err")"
+}
+
+verbose_and_quiet_keep_the_lines_sha256_promises() {
+	random_file "$T/f" 5000
+	want=$(sha256sum <"$T/f" | cut -c1-64)
+	roundtrip_sha "$T/f" -v -q
+	grep -q "acknowledged [0-9.]* s after the last byte, sha256 verified\$" "$T/fsend.err" ||
+		fail "no summary: $(cat "$T/fsend.err")"
+	grep -qx "fsend: delivery verified: sha256 $want" "$T/fsend.err" ||
+		fail "-v lost the verdict: $(cat "$T/fsend.err")"
+	expect_output "$T/frecv.out" "$want  receive.dat"
+	rm -f "$T"/fsend.* "$T"/frecv.*
+	roundtrip_sha "$T/f" -q ""
+	expect_output "$T/fsend.out" "$want  $T/f"
+	! grep -q "delivery verified" "$T/fsend.err" || fail "-q said: $(cat "$T/fsend.err")"
 }
 
 verified_transfer_beyond_4gib() {
