@@ -403,6 +403,7 @@ int main(int argc, char **argv)
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
 		tool_say("%s from %s", sum, thing);
 	}
+	errno = 0; /* for tool_flush */
 	if (!silent)
 		fprintf(msg, "received file data\n");
 	/* Stored and acknowledged: the status says so.  A lost message is

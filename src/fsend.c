@@ -409,6 +409,7 @@ static int serve_client(int sock, void *arg)
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	close(sock);
 	tool_meter_end(&m);
+	errno = 0; /* for tool_flush */
 	if (r.status == EX_OK && !o->c.quiet)
 		printf("message from client: %s\n", FX_ACK);
 	/* Acknowledged: the status says so.  A lost message is only said. */

@@ -423,7 +423,6 @@ int tool_common_option(int c, const char *arg, struct tool_opts *t,
 
 int tool_flush(FILE *f)
 {
-	errno = 0;
 	if (fflush(f) == 0 && !ferror(f))
 		return 0;
 	if (errno == 0)
@@ -441,6 +440,7 @@ int tool_sha256_line(FILE *f, const uint8_t d[32], const char *path)
 	char hex[FX_SHA256_HEX_LEN + 1];
 	int escape = strpbrk(path, "\\\n") != NULL;
 
+	errno = 0; /* so a write that fails on the way is the one reported */
 	fprintf(f, "%s%s  ", escape ? "\\" : "", fx_sha256_hex(d, hex));
 	for (const char *p = path; *p != '\0'; p++) {
 		if (escape && *p == '\\')

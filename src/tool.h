@@ -151,7 +151,9 @@ void tool_meter_end(struct tool_meter *m);           /* clear the line */
 int tool_sha256_line(FILE *f, const uint8_t d[32], const char *path);
 
 /* Flush f: 0 when everything written to it so far went out, else -1 with
- * errno (EIO when stdio kept no better reason). */
+ * errno as the failing write left it: clear errno before the writes to be
+ * checked (a write may fail before the flush, on a line-buffered stream),
+ * and EIO stands in when it is still 0. */
 int tool_flush(FILE *f);
 
 /* The name of a standard stream in messages: "standard output" or "error". */
