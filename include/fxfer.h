@@ -149,6 +149,12 @@ int fx_set_timeout(int fd, unsigned seconds);
  * errno (EAGAIN: none waiting on a non-blocking lfd). */
 int fx_accept(int lfd);
 
+/* fx_accept, and the peer's address formatted as fx_peer_name does into
+ * peer[0..len), taken from accept(2) itself: it is known even for a
+ * connection reset while it waited in the backlog, when getpeername(2) fails.
+ * peer is "" when the address cannot be formatted. */
+int fx_accept_peer(int lfd, char *peer, size_t len);
+
 /*
  * Format the local (fx_sock_name) or peer (fx_peer_name) address of a socket
  * as "1.2.3.4:80" or "[::1]:80" into buf.  Returns 0, or -1 with errno set.

@@ -7,6 +7,7 @@
 #include "tool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -62,6 +63,7 @@ struct opts {
 	const char *host;
 	const char *port;
 	const char *output;
+	const char *shown;   /* the output in messages ("-": standard output) */
 	unsigned long retry;
 	uint64_t max_size;   /* 0: no limit */
 	int sha256;          /* --sha256 */
@@ -136,6 +138,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return tool_usage_error("host", "empty");
 	if (tool_port(o->port, 0) < 0)
 		return EX_USAGE;
+	o->shown = strcmp(o->output, "-") == 0 ? "standard output" : o->output;
 	return EX_OK;
 }
 
@@ -174,10 +177,21 @@ static void arm_tmp(const struct fx_outfile *out)
 		memcpy(tmp_path, out->tmp, strlen(out->tmp) + 1);
 }
 
-/* Wait *ns nanoseconds, and twice as long next time, up to max. */
-static void back_off(long *ns, long max)
+/* Seconds since start (CLOCK_MONOTONIC). */
+static double since(const struct timespec *start)
 {
-	struct timespec t = { .tv_sec = *ns / 1000000000, .tv_nsec = *ns % 1000000000 };
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Wait *ns nanoseconds, but no more than left seconds (left > 0: there is a
+ * deadline), and twice as long next time, up to max. */
+static void back_off(long *ns, long max, double left)
+{
+	long wait = left > 0 && left * 1e9 < (double)*ns ? (long)(left * 1e9) : *ns;
+	struct timespec t = { .tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000 };
 
 	nanosleep(&t, NULL);
 	*ns = *ns < max / 2 ? *ns * 2 : max;
@@ -190,14 +204,15 @@ static void back_off(long *ns, long max)
  */
 static int open_output(const struct opts *o, struct fx_outfile *out)
 {
-	struct timespec start, now;
+	struct timespec start;
 	long pause = 10000000;   /* 10 ms, up to 200 ms */
 	double waited;
 	struct stat st;
 	int r;
 
 	if (is_stdout(o->output)) {
-		if (tool_std_closed(STDOUT_FILENO))
+		/* Closed at start, or open for reading only (1<file). */
+		if (!tool_std_usable(STDOUT_FILENO, O_WRONLY))
 			return tool_fail(EX_CANTCREAT, "standard output", strerror(EBADF));
 		fx_out_use_fd(out, STDOUT_FILENO);
 		return EX_OK;
@@ -215,12 +230,10 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 			return EX_OK;
 		if (errno != ENXIO)
 			return tool_fail(EX_CANTCREAT, o->output, strerror(errno));
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited = (double)(now.tv_sec - start.tv_sec) +
-		         (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		waited = since(&start);
 		if (o->c.timeout && waited >= (double)o->c.timeout)
 			return tool_fail(EX_CANTCREAT, o->output, "no reader on the FIFO");
-		back_off(&pause, 200000000);
+		back_off(&pause, 200000000, o->c.timeout ? (double)o->c.timeout - waited : 0);
 	}
 }
 
@@ -234,26 +247,27 @@ static void drop_output(struct fx_outfile *out)
 }
 
 /* Connect; with --retry, retry refused or unreachable for o->retry seconds,
- * waiting a little longer each time (0.1 s doubling up to 1 s). */
+ * waiting a little longer each time (0.1 s doubling up to 1 s), the last
+ * try at the deadline. */
 static int connect_to(const struct opts *o, int *sock)
 {
 	char thing[300];
 	int gai;
-	struct timespec start, now;
+	struct timespec start;
 	long pause = 100000000;  /* 0.1 s, up to 1 s */
+	double waited;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		*sock = fx_tcp_connect(o->host, o->port, (unsigned)o->c.timeout, &gai);
 		if (*sock >= 0 || gai != 0 || tool_net_status(errno) != EX_UNAVAILABLE)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= (time_t)o->retry)
+		if ((waited = since(&start)) >= (double)o->retry)
 			break;
 		if (o->c.verbose)
 			tool_say("%s port %s: %s, retrying", o->host, o->port,
 			        strerror(errno));
-		back_off(&pause, 1000000000);
+		back_off(&pause, 1000000000, (double)o->retry - waited);
 	}
 	/* Until the acknowledgement is sent, however frecv ends (a signal,
 	 * SIGKILL, a failure), the server sees a reset, never a clean close. */
@@ -294,7 +308,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		drop_output(out);
 		/* EACCES: a file planted at the target meanwhile. */
 		return tool_fail(e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR,
-		                 o->output, strerror(e));
+		                 o->shown, strerror(e));
 	}
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
@@ -314,10 +328,10 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 			char reason[160];
 			snprintf(reason, sizeof(reason), "replaced, but not synced to disk: %s",
 			         strerror(e));
-			return tool_fail(EX_IOERR, o->output, reason);
+			return tool_fail(EX_IOERR, o->shown, reason);
 		}
 		return tool_fail(e == EEXIST || e == EACCES || e == EPERM ?
-		                 EX_CANTCREAT : EX_IOERR, o->output, strerror(e));
+		                 EX_CANTCREAT : EX_IOERR, o->shown, strerror(e));
 	}
 	if (fx_write_full(sock, ack, ack_len) < 0) {
 		char reason[160];
@@ -325,7 +339,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		close(sock);
 		snprintf(reason, sizeof(reason),
 		         "stored, but the acknowledgement could not be sent: %s", strerror(e));
-		return tool_fail(EX_PROTOCOL, o->output, reason);
+		return tool_fail(EX_PROTOCOL, o->shown, reason);
 	}
 	/* A reset now could discard the acknowledgement on its way. */
 	(void)fx_clear_reset_on_close(sock);
@@ -378,14 +392,14 @@ int main(int argc, char **argv)
 			         thing, o.max_size);
 			return EX_DATAERR;
 		}
-		return tool_fail(EX_IOERR, x.out_failed ? o.output : thing, strerror(e));
+		return tool_fail(EX_IOERR, x.out_failed ? o.shown : thing, strerror(e));
 	}
 	tool_meter_end(&m);
 	fx_sha256_final(&sha, digest);
 	if (o.expect && memcmp(digest, o.expected, FX_SHA256_LEN) != 0) {
 		close(sock); /* a reset: armed since the connect */
 		drop_output(&out);
-		tool_say("%s: received sha256 %s, expected %s", o.output,
+		tool_say("%s: received sha256 %s, expected %s", o.shown,
 		         fx_sha256_hex(digest, got), fx_sha256_hex(o.expected, want));
 		return EX_DATAERR;
 	}

@@ -133,7 +133,8 @@ static int open_stdin(struct input *in)
 {
 	off_t at;
 
-	if (tool_std_closed(STDIN_FILENO))
+	/* Closed at start, or open for writing only (0>>file). */
+	if (!tool_std_usable(STDIN_FILENO, O_RDONLY))
 		return tool_fail(EX_NOINPUT, "standard input", strerror(EBADF));
 	if (fstat(STDIN_FILENO, &in->st) < 0)
 		return tool_fail(EX_NOINPUT, "standard input", strerror(errno));
@@ -382,7 +383,7 @@ static void input_handed(void *arg)
  * (with the peer's address when fsend serves more than one client) and
  * return its status.
  */
-static int serve_client(int sock, void *arg)
+static int serve_client(int sock, const char *peer, void *arg)
 {
 	const struct input *in = arg;
 	const struct opts *o = in->o;
@@ -390,12 +391,10 @@ static int serve_client(int sock, void *arg)
 	struct tool_meter m;
 	struct fx_sha256 sha;
 	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m };
-	char peer[80], sum[96];
+	char sum[96];
 	/* Several children cannot share one meter line. */
 	int meter = o->count == 1 && !o->c.quiet && (o->c.progress || isatty(STDERR_FILENO));
 
-	if (fx_peer_name(sock, peer, sizeof(peer)) < 0)
-		strcpy(peer, "client");
 	if (o->sha256) {
 		fx_sha256_init(&sha);
 		x.sha = &sha;
@@ -416,14 +415,16 @@ static int serve_client(int sock, void *arg)
 	if (tool_flush(stdout) < 0 && r.status == EX_OK)
 		tool_say("standard output: %s (the client acknowledged)", strerror(errno));
 	if (o->count != 1 || o->c.verbose) {
-		/* One line per connection: peer, bytes, time, outcome. */
+		/* One line per connection: peer, bytes, time, outcome (the peer
+		 * is said once, even when it is what failed). */
+		const char *shown = r.thing != NULL && strcmp(r.thing, peer) != 0 ? r.thing : NULL;
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
 		if (r.status == EX_OK && o->c.verbose)
 			tool_say("%s: %s, acknowledged %.3f s after the last byte%s", peer, sum,
 			        r.ack_after, o->sha256 ? ", sha256 verified" : "");
 		else if (r.status != EX_OK || !o->c.quiet)
-			tool_say("%s: %s, %s%s%s", peer, sum,
-			        r.thing ? r.thing : "", r.thing ? ": " : "", r.reason);
+			tool_say("%s: %s, %s%s%s", peer, sum, shown ? shown : "",
+			        shown ? ": " : "", r.reason);
 	} else if (r.status != EX_OK) {
 		tool_fail(r.status, r.thing, r.reason);
 	}

@@ -99,8 +99,8 @@ static void reap(const struct sv_opts *o)
 }
 
 /* The child's side of the fork: never returns. */
-static void child(int lfd, int sock, pid_t listener, const sigset_t *mask,
-                  const struct sv_opts *o)
+static void child(int lfd, int sock, const char *peer, pid_t listener,
+                  const sigset_t *mask, const struct sv_opts *o)
 {
 	close(lfd);
 	close(wake[0]);
@@ -118,11 +118,11 @@ static void child(int lfd, int sock, pid_t listener, const sigset_t *mask,
 	(void)listener;
 #endif
 	sigprocmask(SIG_SETMASK, mask, NULL);
-	_exit(o->serve(sock, o->arg));
+	_exit(o->serve(sock, peer, o->arg));
 }
 
 /* Give sock a process of its own; returns its pid, or -1 with errno. */
-static pid_t spawn(int lfd, int sock, const struct sv_opts *o)
+static pid_t spawn(int lfd, int sock, const char *peer, const struct sv_opts *o)
 {
 	sigset_t all, old;
 	pid_t listener = getpid(), pid;
@@ -132,7 +132,7 @@ static pid_t spawn(int lfd, int sock, const struct sv_opts *o)
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		child(lfd, sock, listener, &old, o);
+		child(lfd, sock, peer, listener, &old, o);
 	int e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = e;
@@ -142,8 +142,11 @@ static pid_t spawn(int lfd, int sock, const struct sv_opts *o)
 /* Take one client from the backlog and hand it to a new process. */
 static void take_client(int lfd, const struct sv_opts *o)
 {
-	int sock = fx_accept(lfd), status;
 	unsigned long slot = 0;
+
+	while (kids[slot].pid != 0) /* there is a free one: active < jobs */
+		slot++;
+	int sock = fx_accept_peer(lfd, kids[slot].peer, sizeof(kids[slot].peer)), status;
 
 	if (sock < 0) {
 		/* Out of descriptors or memory: the client stays in the backlog,
@@ -162,11 +165,9 @@ static void take_client(int lfd, const struct sv_opts *o)
 		close(sock);
 		return;
 	}
-	while (kids[slot].pid != 0)
-		slot++;
-	if (fx_peer_name(sock, kids[slot].peer, sizeof(kids[slot].peer)) < 0)
+	if (kids[slot].peer[0] == '\0')
 		strcpy(kids[slot].peer, "client");
-	pid_t pid = spawn(lfd, sock, o);
+	pid_t pid = spawn(lfd, sock, kids[slot].peer, o);
 	close(sock);
 	if (pid < 0) {
 		worst = tool_fail(EX_OSERR, "fork", strerror(errno));

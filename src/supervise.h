@@ -14,8 +14,9 @@ struct sv_opts {
 	/* In the listener, once a process has the client: it has the input
 	 * too, so the listener can let go of its copy. */
 	void (*handed)(void *arg);
-	/* In the child: serve sock, say how it went, return the exit status. */
-	int (*serve)(int sock, void *arg);
+	/* In the child: serve sock (a client at address peer), say how it
+	 * went, return the exit status. */
+	int (*serve)(int sock, const char *peer, void *arg);
 	void *arg;
 };
 

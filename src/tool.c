@@ -45,6 +45,16 @@ int tool_std_closed(int fd)
 	return fd >= 0 && fd <= 2 && (std_closed & (1u << fd)) != 0;
 }
 
+int tool_std_usable(int fd, int want)
+{
+	int mode = fcntl(fd, F_GETFL);
+
+	if (tool_std_closed(fd) || mode < 0)
+		return 0;
+	mode &= O_ACCMODE;
+	return mode == O_RDWR || mode == want;
+}
+
 void tool_say(const char *fmt, ...)
 {
 	char line[1024];

@@ -23,6 +23,10 @@ void tool_init(const char *name, const char *synopsis);
 /* Was descriptor fd (0, 1 or 2) closed when the program started? */
 int tool_std_closed(int fd);
 
+/* Can descriptor fd (0-2) be used as the program needs: open at start, and
+ * open for reading (want O_RDONLY) or for writing (want O_WRONLY)? */
+int tool_std_usable(int fd, int want);
+
 /*
  * "prog: " and the printf-style text, as one line on stderr in a single
  * write(2), so lines from processes sharing stderr never interleave.

@@ -322,6 +322,20 @@ retry_connects_to_server_started_later() {
 	same_file "$T/f" "$T/recv/receive.dat"
 }
 
+retry_goes_on_to_its_deadline_and_no_further() {
+	start_server peer "$PEER" refuse # holds a free port that nobody listens on
+	for round in 1 2 3; do
+		t0=$(date +%s%N)
+		(cd "$T/recv" && timeout "$TO" "$FRECV" --retry 1 127.0.0.1 "$PORT" >"$T/out" 2>"$T/err")
+		rc=$?
+		ms=$((($(date +%s%N) - t0) / 1000000))
+		expect_status "frecv --retry 1, refused (round $round)" 69 "$rc"
+		[ "$ms" -ge 950 ] || fail "round $round: gave up after $ms ms"
+		# A wrapper (valgrind) makes starting slow.
+		[ -n "${FX_TEST_WRAPPER:-}" ] || [ "$ms" -lt 1400 ] || fail "round $round: went on for $ms ms"
+	done
+}
+
 no_clobber_refuses_existing_file_before_connecting() {
 	echo precious >"$T/recv/receive.dat"
 	random_file "$T/f" 100000

@@ -306,6 +306,12 @@ static int bad_client(const char *action, const char *host, const char *port,
 		close(fd);
 		return 0;
 	}
+	if (strcmp(action, "reset") == 0) {
+		if (fx_set_reset_on_close(fd) < 0)
+			die("reset");
+		close(fd);
+		return 0;
+	}
 	if (strcmp(action, "early") == 0) {
 		if (fx_write_full(fd, FX_ACK, FX_ACK_LEN) < 0)
 			die("write");
@@ -431,7 +437,7 @@ int main(int argc, char **argv)
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0)
 		return bad_client(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	fprintf(stderr, "usage: peer server reset|stall|end-then-reset|urgent BYTES |\n"
-	                "       client noread|noack|close|echo|early HOST PORT |\n"
+	                "       client noread|noack|close|reset|echo|early HOST PORT |\n"
 	                "       nonblocking-stdin COMMAND [ARG...] |\n"
 	                "       relay HOST PORT FLIP_OFFSET |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"

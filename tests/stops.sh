@@ -162,6 +162,34 @@ progress_meter_is_cleared_when_fsend_is_stopped() {
 	keeps_nothing
 }
 
+client_that_gives_up_ends_a_silent_producers_transfer() {
+	# fsend sends what a producer writes; the producer falls silent, and
+	# the client's -t gives up: fsend must not wait for the producer.
+	paused_transfer -t 1
+	wait "$frecv_pid"
+	expect_status "frecv -t 1, the sender silent" 74 $?
+	gone_within 2 "$(pid_of fsend)"
+	wait_server fsend
+	expect_status "fsend, its client gone while the producer was silent" 74 "$RC"
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: Connection reset by peer$' "$T/fsend.err" ||
+		fail "$(cat "$T/fsend.err")"
+	exec 7>&-
+}
+
+client_reset_in_the_backlog_is_named_by_its_address() {
+	random_file "$T/f" 2000000
+	start_server fsend "$FSEND" -n 2 -j 1 0 "$T/f"
+	stalled_client # holds the one job: the next client waits in the backlog
+	timeout "$TO" "$PEER" client reset 127.0.0.1 "$PORT" 2>"$T/reset.err" ||
+		fail "reset client: $(cat "$T/reset.err")"
+	release_client
+	wait_server client
+	wait_server fsend
+	expect_status "fsend -n 2, the second client reset before it was served" 74 "$RC"
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 0 bytes in [0-9.]* s ([0-9.]* MB/s), [A-Za-z ]*$' \
+		"$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+}
+
 # ---- inherited dispositions, failed forks, streaming ----------------------------------
 
 fsend_keeps_signals_ignored_at_start_ignored() {
@@ -247,6 +275,12 @@ stdin_directory_is_refused_before_listening() {
 	timeout "$TO" "$FSEND" 0 - <"$T" >"$T/out" 2>"$T/err"
 	expect_status "fsend 0 - < DIR" 66 $?
 	expect_output "$T/err" "fsend: standard input: Is a directory"
+}
+
+stdin_open_only_for_writing_is_refused_before_listening() {
+	timeout "$TO" "$FSEND" 0 - 0>>"$T/junk" >"$T/out" 2>"$T/err"
+	expect_status "fsend 0 - 0>>FILE" 66 $?
+	expect_output "$T/err" "fsend: standard input: Bad file descriptor"
 }
 
 closed_stdin_is_refused_not_sent_empty() {

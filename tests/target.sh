@@ -50,6 +50,20 @@ received file data"
 	done
 }
 
+stdout_open_only_for_reading_is_refused_before_connecting() {
+	serve_one 100000
+	echo precious >"$T/ro"
+	(cd "$T/recv" && timeout "$TO" "$FRECV" -o - 127.0.0.1 "$PORT" 1<"$T/ro" 2>"$T/frecv.err")
+	expect_status "frecv -o - 1<FILE" 73 $?
+	expect_output "$T/frecv.err" "frecv: standard output: Bad file descriptor"
+	expect_output "$T/ro" precious
+	# It never connected: fsend still has its one transfer to make.
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
 output_dev_stdout_into_a_pipe_carries_only_data() {
 	serve_one 1000
 	(cd "$T/recv" && timeout "$TO" "$FRECV" -o /dev/stdout 127.0.0.1 "$PORT" 2>"$T/frecv.err" |

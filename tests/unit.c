@@ -645,6 +645,26 @@ static int peer_of_dual_stack_listener_is_named_as_ipv4(void)
 	return 0;
 }
 
+static int accept_names_a_peer_that_reset_in_the_backlog(void)
+{
+	char name[80], peer[80], want[80];
+	struct linger lg = { 1, 0 };
+	int gai, l = fx_tcp_listen("127.0.0.1", "0", &gai), c, a;
+	CHECK(l >= 0 && fx_sock_name(l, name, sizeof(name)) == 0);
+	c = fx_tcp_connect("127.0.0.1", strrchr(name, ':') + 1, 5, &gai);
+	CHECK(c >= 0 && fx_sock_name(c, want, sizeof(want)) == 0);
+	/* The client resets before the server has accepted it. */
+	CHECK(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
+	close(c);
+	a = fx_accept_peer(l, peer, sizeof(peer));
+	CHECK(a >= 0);
+	CHECK(fx_peer_name(a, name, sizeof(name)) == -1); /* what getpeername says */
+	CHECK(strcmp(peer, want) == 0);
+	close(a);
+	close(l);
+	return 0;
+}
+
 static int read_line_masked_times_out_then_reads_a_line(void)
 {
 	int s[2];
@@ -1064,6 +1084,7 @@ static const struct {
 	T(recv_stream_says_when_the_output_failed),
 	T(conn_check_sees_a_reset_after_the_end_of_stream),
 	T(peer_of_dual_stack_listener_is_named_as_ipv4),
+	T(accept_names_a_peer_that_reset_in_the_backlog),
 	T(read_line_masked_times_out_then_reads_a_line),
 	T(send_stream_fails_within_its_timeout_when_nothing_moves),
 	T(sha256_portable_matches_fips_180_4_examples),

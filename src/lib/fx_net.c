@@ -173,11 +173,25 @@ int fx_set_timeout(int fd, unsigned seconds)
 	return 0;
 }
 
+static int format_addr(struct sockaddr_storage *ss, socklen_t sl,
+                       char *buf, size_t len);
+
 int fx_accept(int lfd)
 {
+	return fx_accept_peer(lfd, NULL, 0);
+}
+
+int fx_accept_peer(int lfd, char *peer, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
 	for (;;) {
-		int fd = accept(lfd, NULL, NULL);
+		sl = sizeof(ss);
+		int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
 		if (fd >= 0) {
+			if (peer != NULL && len > 0 && format_addr(&ss, sl, peer, len) < 0)
+				peer[0] = '\0';
 			/* BSDs pass a listener's O_NONBLOCK on; Linux does not. */
 			if (fx_cloexec(fd) < 0 || set_nonblock(fd, 0) < 0 ||
 			    urgent_inline(fd) < 0) {

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,11 +55,48 @@ static int too_long(const struct fx_xfer *x, uint64_t got, size_t n)
 	return x->max != 0 && got + n > x->max;
 }
 
+static int is_regular(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Before reading a producer (a pipe, a terminal) whose bytes go to the
+ * connection sock: wait for its bytes or its end, however long it is silent
+ * (the timeout watches the network, not the producer), but not once the
+ * connection is gone (a reset: the client gave up).  Returns 0 when there
+ * is something to read, 1 when the connection is gone, -1 when poll failed;
+ * errno is set with both.
+ */
+static int wait_producer(int in, int sock)
+{
+	struct pollfd p[2] = { { in, POLLIN, 0 }, { sock, 0, 0 } };
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		/* POLLHUP: both ways shut, which only a reset does here. */
+		if (p[1].revents & (POLLERR | POLLHUP)) {
+			if (fx_conn_check(sock) == 0)
+				errno = ECONNRESET;
+			return 1;
+		}
+		if (p[0].revents != 0)
+			return 0;
+	}
+}
+
 /*
  * The portable path: read what is there (up to a chunk), write it all, until
  * EOF.  One read, not a full chunk, so a slow pipe's data goes out at once.
+ * With watch, the connection the bytes go to, a producer's silence is waited
+ * out only while that connection lasts.
  */
-static int copy_loop(int in, int out, struct fx_xfer *x)
+static int copy_loop(int in, int out, int watch, struct fx_xfer *x)
 {
 	char *buf = malloc(x->chunk);
 	ssize_t n;
@@ -67,9 +105,14 @@ static int copy_loop(int in, int out, struct fx_xfer *x)
 	if (buf == NULL)
 		return failed(x, 0, ENOMEM);
 	for (;;) {
+		if (watch >= 0 && (r = wait_producer(in, watch)) != 0) {
+			r = failed(x, r > 0, errno);
+			break;
+		}
 		n = read(in, buf, want(x, x->bytes));
 		if (n < 0 && (errno == EINTR ||
-		              ((errno == EAGAIN || errno == EWOULDBLOCK) && fx_wait_readable(in) == 0)))
+		              ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+		               (watch >= 0 || fx_wait_readable(in) == 0))))
 			continue;
 		if (n < 0) {
 			fx_timed_out();
@@ -95,12 +138,6 @@ static int copy_loop(int in, int out, struct fx_xfer *x)
 }
 
 #ifdef FX_FASTPATH
-static int is_regular(int fd)
-{
-	struct stat st;
-	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* Can the bytes written to fd be read back from it (to hash them)? */
 static int readable(int fd)
 {
@@ -321,7 +358,7 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 		if (x->bytes == 0 && unsupported(errno)) {
 			close(p[1]);
 			p[1] = -1;
-			r = copy_loop(p[0], fd, x) == 0 ? 1 : -1;
+			r = copy_loop(p[0], fd, -1, x) == 0 ? 1 : -1;
 		}
 		break;
 	}
@@ -343,7 +380,7 @@ static int send_stream(int sock, int fd, struct fx_xfer *x)
 			return r;
 	}
 #endif
-	return copy_loop(fd, sock, x);
+	return copy_loop(fd, sock, is_regular(fd) ? -1 : sock, x);
 }
 
 int fx_send_stream(int sock, int fd, struct fx_xfer *x)
@@ -378,5 +415,5 @@ int fx_recv_stream(int sock, int fd, struct fx_xfer *x)
 			return r;
 	}
 #endif
-	return copy_loop(sock, fd, x);
+	return copy_loop(sock, fd, -1, x);
 }
