@@ -44,7 +44,9 @@
 ssize_t fx_write_full(int fd, const void *buf, size_t len);
 
 /*
- * Read from fd until len bytes are in buf or EOF, retrying EINTR.
+ * Read from fd until len bytes are in buf or EOF, retrying EINTR.  On a
+ * non-blocking fd, wait (poll) for bytes whenever there are none, for at
+ * most a socket's receive timeout each time.
  * Returns the number of bytes read: len, or fewer only at EOF (0 at once).
  * Returns -1 with errno set on error; bytes read before it are lost.
  */
@@ -54,7 +56,8 @@ ssize_t fx_read_full(int fd, void *buf, size_t len);
  * Read from fd until a NUL or newline byte has arrived, EOF, or len bytes,
  * retrying EINTR.  Returns the byte count, or -1 with errno set.  Meant for
  * short messages such as the acknowledgement: the terminator ends the wait
- * even when the peer keeps its end open.
+ * even when the peer keeps its end open.  The count includes any bytes that
+ * came after the terminator in the same read (the caller judges them).
  */
 ssize_t fx_read_line(int fd, char *buf, size_t len);
 
@@ -208,6 +211,8 @@ struct fx_outfile {
 	char *tmp;         /* the named temporary file; NULL when none or unnamed */
 	const char *tmpname; /* the same, relative to dirfd (or the cwd) */
 	struct stat found; /* the target as it was at the start (st_ino 0: none) */
+	int foundfd;       /* that file, held open so its inode number cannot be
+	                    * reused by a file made meanwhile; -1 when none */
 };
 
 /*
@@ -239,8 +244,11 @@ void fx_out_use_fd(struct fx_outfile *out, int fd);
  * Make the data durable before it is put in place: give the temporary file
  * its final mode, then fsync it.  The final mode is the target's permission
  * bits (without set-id bits), and its owner and group too when run as root,
- * if the target is still the very file found at the start; otherwise that of
- * a new file.  A file planted at the target since the start in a sticky
+ * if the target is still the very file found at the start (held open since,
+ * so no file made meanwhile can have its inode number; where it could not
+ * be held, the change time must match too); otherwise that of a new file.
+ * A file system that keeps no modes or owners (FAT) refusing them is no
+ * error: the file keeps the private mode it was made with.  A file planted at the target since the start in a sticky
  * world-writable directory is refused now (EACCES), as at the start.  For a
  * direct output, fsync where the file supports it.  May take long; changes
  * nothing visible.  Returns 0, or -1 with errno set.

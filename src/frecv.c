@@ -52,7 +52,7 @@ static void usage(void)
 	       "  -t, --timeout SECS give up on a connect or a transfer idle this long\n"
 	       "                    (default 60, 0: never)\n"
 	       "      --retry SECS  retry a refused connection for up to SECS seconds\n"
-	       "  -q, --quiet       print only errors\n"
+	       "  -q, --quiet       print only errors (and the digest line --sha256 asks for)\n"
 	       "  -v, --verbose     print a summary line: bytes, time, rate, peer\n"
 	       "      --progress    draw a progress meter even if stderr is no terminal\n"
 	       "  -h, --help        print this help and exit\n"
@@ -350,7 +350,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 int main(int argc, char **argv)
 {
 	struct opts o;
-	struct fx_outfile out = { .fd = -1, .dirfd = -1 };
+	struct fx_outfile out = { .fd = -1, .dirfd = -1, .foundfd = -1 };
 	struct tool_meter m;
 	struct fx_xfer x;
 	struct fx_sha256 sha;

@@ -203,6 +203,62 @@ stderr_shared_with_the_data_gets_no_messages() {
 	expect_status fsend 0 "$RC"
 }
 
+file_replaced_by_one_with_its_inode_number_lends_it_nothing() {
+	# ext4 gives a file made just after another was removed that one's
+	# inode number: a look at device and inode alone would take the new
+	# file for the old, and copy its owner and mode.
+	need_root
+	command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 (e2fsprogs) is not installed"
+	truncate -s 16M "$T/ext4.img"
+	mkfs.ext4 -q -F "$T/ext4.img" || fail "mkfs.ext4"
+	mkdir "$T/mnt"
+	mount -o loop "$T/ext4.img" "$T/mnt" 2>/dev/null || skip "cannot mount a loop image here"
+	AT_EXIT="umount -l '$T/mnt' 2>/dev/null; $AT_EXIT"
+	umask 022
+	echo old >"$T/mnt/v"
+	chmod 600 "$T/mnt/v"
+	ino=$(stat -c %i "$T/mnt/v")
+	paused_transfer -o "$T/mnt/v"
+	rm "$T/mnt/v"
+	echo planted >"$T/mnt/v"
+	chown 65534:65534 "$T/mnt/v"
+	chmod 666 "$T/mnt/v"
+	echo "inode $ino before, $(stat -c %i "$T/mnt/v") for the file made meanwhile" >&2
+	finish_transfer
+	expect_status frecv 0 "$RC"
+	expect_output "$T/mnt/v" "first part, second part"
+	expect_mode "$T/mnt/v" 644 "taken from the file made meanwhile"
+	[ "$(stat -c %u:%g "$T/mnt/v")" = 0:0 ] ||
+		fail "owner $(stat -c %u:%g "$T/mnt/v"), taken from the file made meanwhile"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
+file_system_without_modes_stores_the_file() {
+	# FAT keeps no modes or owners; through FUSE (fusefat) setting one is
+	# ENOSYS, which is no reason to lose the transfer.
+	need_root
+	command -v fusefat >/dev/null && command -v mkfs.vfat >/dev/null ||
+		skip "fusefat and mkfs.vfat (dosfstools) are not installed"
+	[ -c /dev/fuse ] || skip "no /dev/fuse"
+	truncate -s 32M "$T/fat.img"
+	mkfs.vfat "$T/fat.img" >/dev/null || fail "mkfs.vfat"
+	mkdir "$T/fat"
+	fusefat -o rw+ "$T/fat.img" "$T/fat" 2>/dev/null || skip "cannot mount with fusefat here"
+	AT_EXIT="fusermount -u '$T/fat' 2>/dev/null || umount -l '$T/fat' 2>/dev/null; $AT_EXIT"
+	for target in new.bin old.bin; do
+		[ $target = new.bin ] || echo old >"$T/fat/$target"
+		serve_one 1000000
+		run_frecv -o "$T/fat/$target" 127.0.0.1 "$PORT"
+		expect_status "frecv -o FAT/$target" 0 "$RC"
+		same_file "$T/f" "$T/fat/$target"
+		wait_server fsend
+		expect_status fsend 0 "$RC"
+		rm -f "$T"/fsend.*
+	done
+	[ "$(ls -A "$T/fat")" = "$(printf 'new.bin\nold.bin')" ] || fail "left: $(ls -A "$T/fat")"
+}
+
 private_target_keeps_its_mode() {
 	echo old >"$T/recv/receive.dat"
 	chmod 600 "$T/recv/receive.dat"

@@ -495,6 +495,14 @@ static int out_open_fails_cleanly_in_missing_directory(void)
 	return 0;
 }
 
+static int out_open_of_an_empty_path_is_enoent(void)
+{
+	struct fx_outfile out;
+	CHECK(fx_out_open(&out, "", 0644) == -1 && errno == ENOENT);
+	CHECK(out.tmp == NULL && out.path == NULL);
+	return 0;
+}
+
 static int out_sync_keeps_target_mode_without_setid_bits(void)
 {
 	char dir[] = "/tmp/fxunit-out.XXXXXX", path[300];
@@ -662,6 +670,53 @@ static int accept_names_a_peer_that_reset_in_the_backlog(void)
 	CHECK(strcmp(peer, want) == 0);
 	close(a);
 	close(l);
+	return 0;
+}
+
+static int read_line_masked_refuses_a_bad_descriptor(void)
+{
+	char buf[16];
+	sigset_t none;
+	int s[2];
+	sigemptyset(&none);
+	CHECK(fx_read_line_masked(-1, buf, sizeof(buf), 0, &none) == -1 && errno == EBADF);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+	close(s[0]); /* a closed descriptor below FD_SETSIZE */
+	CHECK(fx_read_line_masked(s[0], buf, sizeof(buf), 0, &none) == -1 && errno == EBADF);
+	close(s[1]);
+	return 0;
+}
+
+static int late_writer; /* for the alarm below */
+static void write_the_rest(int sig)
+{
+	(void)sig;
+	if (write(late_writer, "world", 5) != 5)
+		_exit(3);
+}
+
+static int read_full_waits_on_a_nonblocking_descriptor(void)
+{
+	struct sigaction sa, old;
+	char buf[10];
+	int s[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+	CHECK(fcntl(s[0], F_SETFL, O_NONBLOCK) == 0);
+	CHECK(write(s[1], "hello", 5) == 5);
+	/* The rest comes from a signal handler, without SA_RESTART, while
+	 * fx_read_full waits: EAGAIN, then EINTR, then the bytes. */
+	late_writer = s[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = write_the_rest;
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(SIGALRM, &sa, &old) == 0);
+	alarm(1);
+	ssize_t n = fx_read_full(s[0], buf, sizeof(buf));
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	CHECK(n == 10 && memcmp(buf, "helloworld", 10) == 0);
+	close(s[0]);
+	close(s[1]);
 	return 0;
 }
 
@@ -1077,6 +1132,7 @@ static const struct {
 	T(out_commit_new_refuses_existing_file),
 	T(out_abort_keeps_old_file_and_removes_temp),
 	T(out_open_fails_cleanly_in_missing_directory),
+	T(out_open_of_an_empty_path_is_enoent),
 	T(out_sync_keeps_target_mode_without_setid_bits),
 	T(out_commit_takes_a_name_of_name_max_bytes),
 	T(out_open_refuses_directory_and_dangling_link),
@@ -1086,6 +1142,8 @@ static const struct {
 	T(peer_of_dual_stack_listener_is_named_as_ipv4),
 	T(accept_names_a_peer_that_reset_in_the_backlog),
 	T(read_line_masked_times_out_then_reads_a_line),
+	T(read_line_masked_refuses_a_bad_descriptor),
+	T(read_full_waits_on_a_nonblocking_descriptor),
 	T(send_stream_fails_within_its_timeout_when_nothing_moves),
 	T(sha256_portable_matches_fips_180_4_examples),
 	T(sha256_sha_ni_matches_fips_180_4_examples),

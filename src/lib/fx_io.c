@@ -103,7 +103,7 @@ static int wait_readable(int fd, unsigned timeout, const sigset_t *mask)
 	fd_set r;
 	int n;
 
-	if (fd >= FD_SETSIZE) {
+	if (fd < 0 || fd >= FD_SETSIZE || fcntl(fd, F_GETFD) < 0) {
 		errno = EBADF;
 		return -1;
 	}
@@ -133,6 +133,10 @@ static ssize_t read_until(int fd, char *buf, size_t len, int stop_at_eol,
 		ssize_t n = read(fd, buf + got, len - got);
 		if (n < 0) {
 			if (errno == EINTR)
+				continue;
+			/* Non-blocking: wait, at most the socket's timeout. */
+			if (mask == NULL && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+			    fx_wait_readable(fd) == 0)
 				continue;
 			return fx_timed_out();
 		}

@@ -29,7 +29,48 @@
 static void out_init(struct fx_outfile *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->fd = out->dirfd = -1;
+	out->fd = out->dirfd = out->foundfd = -1;
+}
+
+/*
+ * Hold the regular file found at the target, so that it stays the file that
+ * dev and inode name: none made while it is held can be given its number.
+ * On Linux O_PATH needs no permission on the file; elsewhere a file we may
+ * not read is not held (fx_out_sync then checks its change time too).
+ */
+static void hold_found(struct fx_outfile *out)
+{
+	struct stat st;
+
+#ifdef FX_LINUX
+	out->foundfd = open(out->path, O_PATH | O_CLOEXEC);
+#else
+	out->foundfd = open(out->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+#endif
+	if (out->foundfd >= 0 && (fstat(out->foundfd, &st) < 0 ||
+	                          st.st_dev != out->found.st_dev || st.st_ino != out->found.st_ino)) {
+		/* Replaced between the look and the open: no model at all. */
+		close(out->foundfd);
+		out->foundfd = -1;
+		memset(&out->found, 0, sizeof(out->found));
+	}
+}
+
+/* Is st the very file found at the start? */
+static int is_found(const struct fx_outfile *out, const struct stat *st)
+{
+	if (out->found.st_ino == 0 || st->st_dev != out->found.st_dev ||
+	    st->st_ino != out->found.st_ino)
+		return 0;
+	return out->foundfd >= 0 ||
+	       (st->st_ctim.tv_sec == out->found.st_ctim.tv_sec &&
+	        st->st_ctim.tv_nsec == out->found.st_ctim.tv_nsec);
+}
+
+/* A file system that keeps no modes or owners (FAT) refusing to set them. */
+static int no_such_attributes(int e)
+{
+	return e == ENOSYS || e == EOPNOTSUPP || e == ENOTSUP || e == EPERM;
 }
 
 /* The directory part of path ("." when there is none), newly allocated. */
@@ -253,6 +294,7 @@ static int open_file(struct fx_outfile *out)
 		/* As cp(1) would, respect a file its owner made read-only. */
 		if (faccessat(AT_FDCWD, out->path, W_OK, AT_EACCESS) < 0)
 			return -1;
+		hold_found(out);
 	} else if (errno == ENOENT) {
 		memset(&out->found, 0, sizeof(out->found));
 	} else {
@@ -277,6 +319,10 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
 	umask(mask);
 	out_init(out);
 	out->mode = mode & ~mask & 0777;
+	if (*path == '\0') {
+		errno = ENOENT; /* as open("") says */
+		return -1;
+	}
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
 		/* "file/" names a directory; one that is not is ENOTDIR. */
 		errno = stat(path, &st) == 0 || errno != ENOTDIR ? EISDIR : ENOTDIR;
@@ -320,7 +366,7 @@ int fx_out_sync(struct fx_outfile *out)
 		return r;
 	}
 	if (stat_target(out, &st) == 0) {
-		int same = st.st_dev == out->found.st_dev && st.st_ino == out->found.st_ino;
+		int same = is_found(out, &st);
 		/* Something put there since the start is no model, and in a
 		 * sticky shared directory maybe a trap: refused as at the start. */
 		if (!same && (out->dirfd >= 0 ? fstat(out->dirfd, &dst) : stat_dir_of(out->path, &dst)) == 0 &&
@@ -333,7 +379,8 @@ int fx_out_sync(struct fx_outfile *out)
 		if (same && S_ISREG(st.st_mode)) {
 			mode = st.st_mode & 0777;
 			if (geteuid() == 0) {
-				if (fchown(out->fd, st.st_uid, st.st_gid) < 0)
+				if (fchown(out->fd, st.st_uid, st.st_gid) < 0 &&
+				    !no_such_attributes(errno))
 					return -1;
 			} else if (st.st_gid != getegid() &&
 			           fchown(out->fd, (uid_t)-1, st.st_gid) < 0) {
@@ -341,7 +388,8 @@ int fx_out_sync(struct fx_outfile *out)
 			}
 		}
 	}
-	if (fchmod(out->fd, mode) < 0)
+	/* Made 0600: where the mode cannot be set, it stays that private. */
+	if (fchmod(out->fd, mode) < 0 && !no_such_attributes(errno))
 		return -1;
 	return fsync(out->fd);
 }
@@ -448,7 +496,9 @@ void fx_out_abort(struct fx_outfile *out)
 		close(out->fd);
 	if (out->dirfd >= 0)
 		close(out->dirfd);
-	out->fd = out->dirfd = -1;
+	if (out->foundfd >= 0)
+		close(out->foundfd);
+	out->fd = out->dirfd = out->foundfd = -1;
 	drop_tmp(out);
 	free(out->path);
 	out->path = NULL;
