@@ -242,11 +242,12 @@ void fx_out_use_fd(struct fx_outfile *out, int fd);
 
 /*
  * Make the data durable before it is put in place: give the temporary file
- * its final mode, then fsync it.  The final mode is the target's permission
- * bits (without set-id bits), and its owner and group too when run as root,
- * if the target is still the very file found at the start (held open since,
- * so no file made meanwhile can have its inode number; where it could not
- * be held, the change time must match too); otherwise that of a new file.
+ * its final mode, then fsync it.  The final mode is that of the regular file
+ * found at the target at the start: its permission bits (without set-id
+ * bits), and its owner and group too when run as root, as they are now
+ * (the file is held open since, even if removed or replaced meanwhile;
+ * where it could not be held, as they were at the start).  A file that took
+ * its place lends nothing.  With no file at the start, that of a new file.
  * A file system that keeps no modes or owners (FAT) refusing them is no
  * error: the file keeps the private mode it was made with.  A file planted at the target since the start in a sticky
  * world-writable directory is refused now (EACCES), as at the start.  For a

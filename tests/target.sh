@@ -227,9 +227,28 @@ file_replaced_by_one_with_its_inode_number_lends_it_nothing() {
 	finish_transfer
 	expect_status frecv 0 "$RC"
 	expect_output "$T/mnt/v" "first part, second part"
-	expect_mode "$T/mnt/v" 644 "taken from the file made meanwhile"
+	# The file found at the start is the model, never the one made since.
+	expect_mode "$T/mnt/v" 600 "not the old file's"
 	[ "$(stat -c %u:%g "$T/mnt/v")" = 0:0 ] ||
 		fail "owner $(stat -c %u:%g "$T/mnt/v"), taken from the file made meanwhile"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}
+
+target_removed_during_the_transfer_still_lends_its_mode_and_owner() {
+	need_root
+	umask 022
+	echo old >"$T/recv/receive.dat"
+	chown 65534:65534 "$T/recv/receive.dat"
+	chmod 640 "$T/recv/receive.dat"
+	paused_transfer
+	rm "$T/recv/receive.dat"
+	finish_transfer
+	expect_status frecv 0 "$RC"
+	expect_output "$T/recv/receive.dat" "first part, second part"
+	expect_mode "$T/recv/receive.dat" 640 "not the old file's"
+	[ "$(stat -c %u:%g "$T/recv/receive.dat")" = 65534:65534 ] ||
+		fail "owner $(stat -c %u:%g "$T/recv/receive.dat"), not the old file's"
 	wait_server fsend
 	expect_status fsend 0 "$RC"
 }

@@ -365,27 +365,28 @@ int fx_out_sync(struct fx_outfile *out)
 			r = 0;
 		return r;
 	}
-	if (stat_target(out, &st) == 0) {
-		int same = is_found(out, &st);
-		/* Something put there since the start is no model, and in a
-		 * sticky shared directory maybe a trap: refused as at the start. */
-		if (!same && (out->dirfd >= 0 ? fstat(out->dirfd, &dst) : stat_dir_of(out->path, &dst)) == 0 &&
-		    planted(&dst, &st)) {
-			errno = EACCES;
-			return -1;
-		}
-		/* Replacing keeps what the target was, as cp(1) does, but only
-		 * the very file that was there at the start. */
-		if (same && S_ISREG(st.st_mode)) {
-			mode = st.st_mode & 0777;
-			if (geteuid() == 0) {
-				if (fchown(out->fd, st.st_uid, st.st_gid) < 0 &&
-				    !no_such_attributes(errno))
-					return -1;
-			} else if (st.st_gid != getegid() &&
-			           fchown(out->fd, (uid_t)-1, st.st_gid) < 0) {
-				/* Not a member of that group: the file keeps ours. */
-			}
+	/* Something put there since the start is no model, and in a sticky
+	 * shared directory maybe a trap: refused as at the start. */
+	if (stat_target(out, &st) == 0 && !is_found(out, &st) &&
+	    (out->dirfd >= 0 ? fstat(out->dirfd, &dst) : stat_dir_of(out->path, &dst)) == 0 &&
+	    planted(&dst, &st)) {
+		errno = EACCES;
+		return -1;
+	}
+	/* Replacing keeps what the target was, as cp(1) does: the file found
+	 * at the start, as it is now where it is held (even if removed or
+	 * replaced meanwhile), never a file that took its place. */
+	if (out->found.st_ino != 0 && S_ISREG(out->found.st_mode)) {
+		st = out->found;
+		if (out->foundfd >= 0 && fstat(out->foundfd, &st) < 0)
+			st = out->found;
+		mode = st.st_mode & 0777;
+		if (geteuid() == 0) {
+			if (fchown(out->fd, st.st_uid, st.st_gid) < 0 && !no_such_attributes(errno))
+				return -1;
+		} else if (st.st_gid != getegid() &&
+		           fchown(out->fd, (uid_t)-1, st.st_gid) < 0) {
+			/* Not a member of that group: the file keeps ours. */
 		}
 	}
 	/* Made 0600: where the mode cannot be set, it stays that private. */
