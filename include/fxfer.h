@@ -249,10 +249,11 @@ void fx_out_use_fd(struct fx_outfile *out, int fd);
  * where it could not be held, as they were at the start).  A file that took
  * its place lends nothing.  With no file at the start, that of a new file.
  * A file system that keeps no modes or owners (FAT) refusing them is no
- * error: the file keeps the private mode it was made with.  A file planted at the target since the start in a sticky
- * world-writable directory is refused now (EACCES), as at the start.  For a
- * direct output, fsync where the file supports it.  May take long; changes
- * nothing visible.  Returns 0, or -1 with errno set.
+ * error: the file keeps the private mode it was made with.  A file planted
+ * at the target since the start in a sticky world-writable directory is
+ * refused now (EACCES), as at the start.  For a direct output, fsync where
+ * the file supports it.  May take long; changes nothing visible.  Returns 0,
+ * or -1 with errno set.
  */
 int fx_out_sync(struct fx_outfile *out);
 

@@ -177,15 +177,6 @@ static void arm_tmp(const struct fx_outfile *out)
 		memcpy(tmp_path, out->tmp, strlen(out->tmp) + 1);
 }
 
-/* Seconds since start (CLOCK_MONOTONIC). */
-static double since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* Wait *ns nanoseconds, but no more than left seconds (left > 0: there is a
  * deadline), and twice as long next time, up to max. */
 static void back_off(long *ns, long max, double left)
@@ -230,7 +221,7 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 			return EX_OK;
 		if (errno != ENXIO)
 			return tool_fail(EX_CANTCREAT, o->output, strerror(errno));
-		waited = since(&start);
+		waited = tool_seconds_since(&start);
 		if (o->c.timeout && waited >= (double)o->c.timeout)
 			return tool_fail(EX_CANTCREAT, o->output, "no reader on the FIFO");
 		back_off(&pause, 200000000, o->c.timeout ? (double)o->c.timeout - waited : 0);
@@ -262,7 +253,7 @@ static int connect_to(const struct opts *o, int *sock)
 		*sock = fx_tcp_connect(o->host, o->port, (unsigned)o->c.timeout, &gai);
 		if (*sock >= 0 || gai != 0 || tool_net_status(errno) != EX_UNAVAILABLE)
 			break;
-		if ((waited = since(&start)) >= (double)o->retry)
+		if ((waited = tool_seconds_since(&start)) >= (double)o->retry)
 			break;
 		if (o->c.verbose)
 			tool_say("%s port %s: %s, retrying", o->host, o->port,

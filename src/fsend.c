@@ -279,12 +279,6 @@ static int judge_ack(const char *ack, size_t n, const struct opts *o,
 	return end(r, EX_OK, NULL, "acknowledged, sha256 verified");
 }
 
-/*
- * Send the whole file, half-close, and judge the acknowledgement.  The
- * connection resets when closed (the listener armed it), unless the client
- * acknowledged: a cut or unconfirmed transfer never ends cleanly.  Returns
- * with every signal blocked, so what was read is also what is reported.
- */
 /* Has the regular file been written to since it was opened (st)? */
 static int changed(int fd, const struct stat *st)
 {
@@ -297,6 +291,12 @@ static int changed(int fd, const struct stat *st)
 	       now.st_ctim.tv_sec != st->st_ctim.tv_sec || now.st_ctim.tv_nsec != st->st_ctim.tv_nsec;
 }
 
+/*
+ * Send the whole file, half-close, and judge the acknowledgement.  The
+ * connection resets when closed (the listener armed it), unless the client
+ * acknowledged: a cut or unconfirmed transfer never ends cleanly.  Returns
+ * with every signal blocked, so what was read is also what is reported.
+ */
 static int serve(int sock, const struct input *in, struct fx_xfer *x, const struct opts *o,
                  const char *peer, struct outcome *r)
 {

@@ -52,9 +52,10 @@ int tool_option_error(int c, int opt, const char *arg);
 /*
  * Run handler, without SA_RESTART, for the signals that ask a program to
  * stop (SIGINT, SIGTERM, SIGHUP: tool_catch_stop_signals), or for every
- * signal whose default is to end the process (tool_catch_fatal_signals).  A signal that was ignored when
- * the program started stays ignored, as nohup(1) and shells expect.  The
- * handler runs with all these signals blocked.
+ * signal whose default is to end the process (tool_catch_fatal_signals).
+ * A signal that was ignored when the program started stays ignored, as
+ * nohup(1) and shells expect.  The handler runs with all these signals
+ * blocked.
  */
 void tool_catch_stop_signals(void (*handler)(int));
 void tool_catch_fatal_signals(void (*handler)(int));
@@ -162,6 +163,9 @@ int tool_flush(FILE *f);
 
 /* The name of a standard stream in messages: "standard output" or "error". */
 const char *tool_stream_name(FILE *f);
+
+/* Seconds since start, a CLOCK_MONOTONIC time. */
+double tool_seconds_since(const struct timespec *start);
 
 /* "N bytes in S s (R MB/s)" for the -v summary, from the meter's clock. */
 void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes);

@@ -377,8 +377,7 @@ int fx_out_sync(struct fx_outfile *out)
 	 * at the start, as it is now where it is held (even if removed or
 	 * replaced meanwhile), never a file that took its place. */
 	if (out->found.st_ino != 0 && S_ISREG(out->found.st_mode)) {
-		st = out->found;
-		if (out->foundfd >= 0 && fstat(out->foundfd, &st) < 0)
+		if (out->foundfd < 0 || fstat(out->foundfd, &st) < 0)
 			st = out->found;
 		mode = st.st_mode & 0777;
 		if (geteuid() == 0) {

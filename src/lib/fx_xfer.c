@@ -91,50 +91,58 @@ static int wait_producer(int in, int sock)
 }
 
 /*
- * The portable path: read what is there (up to a chunk), write it all, until
- * EOF.  One read, not a full chunk, so a slow pipe's data goes out at once.
- * With watch, the connection the bytes go to, a producer's silence is waited
- * out only while that connection lasts.
+ * Move one piece from in to out: read what is there (up to cap, and never
+ * past x->max by more than a byte), write it all, hash and count it.  With
+ * watch, the connection the bytes go to, a producer's silence is waited out
+ * only while that connection lasts.  Returns the bytes moved, 0 at the end
+ * of in, or -1 (failed() says which side).
+ */
+static ssize_t copy_piece(int in, int out, int watch, char *buf, size_t cap,
+                          struct fx_xfer *x)
+{
+	size_t ask = want(x, x->bytes);
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		if (watch >= 0 && (r = wait_producer(in, watch)) != 0)
+			return failed(x, r > 0, errno);
+		n = read(in, buf, ask < cap ? ask : cap);
+		if (n >= 0)
+			break;
+		if (errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+		                       (watch >= 0 || fx_wait_readable(in) == 0)))
+			continue;
+		fx_timed_out();
+		return failed(x, 0, errno);
+	}
+	if (n == 0)
+		return 0;
+	if (too_long(x, x->bytes, (size_t)n))
+		return failed(x, 0, EMSGSIZE);
+	if (fx_write_full(out, buf, (size_t)n) < 0)
+		return failed(x, 1, errno);
+	if (x->sha != NULL)
+		fx_sha256_update(x->sha, buf, (size_t)n);
+	moved(x, (size_t)n);
+	return n;
+}
+
+/*
+ * The portable path: move what is there (up to a chunk) until EOF.  One
+ * read, not a full chunk, so a slow pipe's data goes out at once.
  */
 static int copy_loop(int in, int out, int watch, struct fx_xfer *x)
 {
 	char *buf = malloc(x->chunk);
 	ssize_t n;
-	int r = 0;
 
 	if (buf == NULL)
 		return failed(x, 0, ENOMEM);
-	for (;;) {
-		if (watch >= 0 && (r = wait_producer(in, watch)) != 0) {
-			r = failed(x, r > 0, errno);
-			break;
-		}
-		n = read(in, buf, want(x, x->bytes));
-		if (n < 0 && (errno == EINTR ||
-		              ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-		               (watch >= 0 || fx_wait_readable(in) == 0))))
-			continue;
-		if (n < 0) {
-			fx_timed_out();
-			r = failed(x, 0, errno);
-			break;
-		}
-		if (n == 0)
-			break;
-		if (too_long(x, x->bytes, (size_t)n)) {
-			r = failed(x, 0, EMSGSIZE);
-			break;
-		}
-		if (fx_write_full(out, buf, (size_t)n) < 0) {
-			r = failed(x, 1, errno);
-			break;
-		}
-		if (x->sha != NULL)
-			fx_sha256_update(x->sha, buf, (size_t)n);
-		moved(x, (size_t)n);
-	}
+	while ((n = copy_piece(in, out, watch, buf, x->chunk, x)) > 0)
+		;
 	free(buf);
-	return r;
+	return n < 0 ? -1 : 0;
 }
 
 #ifdef FX_FASTPATH
@@ -276,26 +284,11 @@ static int drain_pipe(int p, int fd, size_t n, struct fx_xfer *x)
 static int read_past_mark(int sock, int fd, off_t *off, struct fx_xfer *x)
 {
 	char buf[4096];
-	ssize_t n;
+	ssize_t n = copy_piece(sock, fd, -1, buf, sizeof(buf), x);
 
-	do
-		n = read(sock, buf, want(x, x->bytes) < sizeof(buf) ? want(x, x->bytes) : sizeof(buf));
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		fx_timed_out();
-		return failed(x, 0, errno);
-	}
-	if (n == 0)
-		return 0;
-	if (too_long(x, x->bytes, (size_t)n))
-		return failed(x, 0, EMSGSIZE);
-	if (fx_write_full(fd, buf, (size_t)n) < 0)
-		return failed(x, 1, errno);
-	if (x->sha != NULL)
-		fx_sha256_update(x->sha, buf, (size_t)n);
-	*off += n;
-	moved(x, (size_t)n);
-	return 1;
+	if (n > 0)
+		*off += n;
+	return n < 0 ? -1 : n > 0;
 }
 
 /*
