@@ -114,7 +114,10 @@ int fx_send_stream(int sock, int fd, struct fx_xfer *x);
  * excess arrives (what was written stays written: the caller discards it).
  * With x->sha, exactly the bytes written are hashed too (on the fast path
  * read back from fd, which must then be open for reading too; a write-only
- * fd takes the portable path).  Returns 0, or -1 with errno and
+ * fd takes the portable path).  Built with FX_WRITEBACK_BOUND, the writeback
+ * of a regular fd is started as it fills and waited for some way behind; any
+ * error it reports fails the call (a writeback error is reported only once:
+ * the final fsync would not see it again).  Returns 0, or -1 with errno and
  * x->out_failed set (1: writing fd failed, 0: the socket did, or the stream
  * was too long).
  */
@@ -251,9 +254,10 @@ void fx_out_use_fd(struct fx_outfile *out, int fd);
  * A file system that keeps no modes or owners (FAT) refusing them is no
  * error: the file keeps the private mode it was made with.  A file planted
  * at the target since the start in a sticky world-writable directory is
- * refused now (EACCES), as at the start.  For a direct output, fsync where
- * the file supports it.  May take long; changes nothing visible.  Returns 0,
- * or -1 with errno set.
+ * refused now (EACCES), as at the start.  Any error of the fsync, or of the
+ * flush a close would do (NFS and FUSE report failed writes there), fails,
+ * whatever its code.  For a direct output, fsync where the file supports it.
+ * May take long; changes nothing visible.  Returns 0, or -1 with errno set.
  */
 int fx_out_sync(struct fx_outfile *out);
 

@@ -352,6 +352,21 @@ void fx_out_use_fd(struct fx_outfile *out, int fd)
 	out->direct = 1;
 }
 
+/*
+ * Some file systems (NFS, FUSE) report a failed write when the file is
+ * closed, and they flush at every close(2) of a descriptor, not only the
+ * last: closing a duplicate asks them now, while the old target still
+ * stands, rather than after the rename.
+ */
+static int flush_now(int fd)
+{
+	int d = dup(fd);
+
+	if (d < 0)
+		return -1;
+	return close(d);
+}
+
 int fx_out_sync(struct fx_outfile *out)
 {
 	struct stat st, dst;
@@ -391,7 +406,9 @@ int fx_out_sync(struct fx_outfile *out)
 	/* Made 0600: where the mode cannot be set, it stays that private. */
 	if (fchmod(out->fd, mode) < 0 && !no_such_attributes(errno))
 		return -1;
-	return fsync(out->fd);
+	if (fsync(out->fd) < 0)
+		return -1;
+	return flush_now(out->fd);
 }
 
 /*

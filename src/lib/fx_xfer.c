@@ -230,29 +230,45 @@ static int send_file_fast(int sock, int fd, struct fx_xfer *x)
 #define WB_LAG 4
 
 /*
+ * May the bounding run on fd?  Asked before any byte is written, so that
+ * "not supported here" (no such call, or a file system or file without the
+ * operation) is the only answer that switches it off.  Returns 1 (run it),
+ * 0 (not here) or -1 with errno (the file is failing already).
+ */
+static int writeback_probe(int fd, off_t at)
+{
+	if (sync_file_range(fd, at, 0, SYNC_FILE_RANGE_WRITE) == 0)
+		return 1;
+	if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == ESPIPE)
+		return 0;
+	return -1;
+}
+
+/*
  * Keep the receiver's unwritten pages few, so the final fsync (and with it
  * the acknowledgement) does not wait for gigabytes piled up in memory: once
  * a window of the file is written, start its writeback, and wait for the
  * one WB_LAG windows before it (waiting for the last one would stall on
  * each write's latency).  *done is where the windows not yet started begin,
- * end where the data written so far ends.  Errors other than a disk's end
- * the bounding quietly (the fsync still makes it all durable); a disk's are
- * the caller's.
+ * end where the data written so far ends.
+ *
+ * Every error here fails the transfer, whatever its code.  The wait reports
+ * the file's writeback error once per open file and marks it seen (errseq):
+ * an error forgiven here is one the final fsync will not report, and a file
+ * with a hole would be committed and acknowledged.  Only the probe made
+ * before the first byte may find the bounding unsupported.
  */
-static int bound_writeback(int fd, off_t *done, off_t end, int *on)
+static int bound_writeback(int fd, off_t *done, off_t end)
 {
 	const unsigned wait = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
 	                      SYNC_FILE_RANGE_WAIT_AFTER;
 	const off_t lag = WB_LAG * WB_WINDOW;
 
-	while (*on && end - *done >= WB_WINDOW) {
-		if (sync_file_range(fd, *done, WB_WINDOW, SYNC_FILE_RANGE_WRITE) < 0 ||
-		    (*done >= lag &&
-		     sync_file_range(fd, *done - lag, WB_WINDOW, wait) < 0)) {
-			if (errno == EIO || errno == ENOSPC)
-				return -1;
-			*on = 0;
-		}
+	while (end - *done >= WB_WINDOW) {
+		if (sync_file_range(fd, *done, WB_WINDOW, SYNC_FILE_RANGE_WRITE) < 0)
+			return -1;
+		if (*done >= lag && sync_file_range(fd, *done - lag, WB_WINDOW, wait) < 0)
+			return -1;
 		*done += WB_WINDOW;
 	}
 	return 0;
@@ -303,10 +319,16 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 	off_t off = lseek(fd, 0, SEEK_CUR);   /* where the next bytes land */
 #ifdef FX_WRITEBACK_BOUND
 	off_t wb_done = off;
-	int wb_on = 1;
+	int wb_on = 0;
 #endif
 
-	if (off < 0 || pipe(p) < 0)
+	if (off < 0)
+		return failed(x, 1, errno);
+#ifdef FX_WRITEBACK_BOUND
+	if ((wb_on = writeback_probe(fd, off)) < 0)
+		return failed(x, 1, errno);
+#endif
+	if (pipe(p) < 0)
 		return failed(x, 1, errno);
 	(void)fx_cloexec(p[0]);
 	(void)fx_cloexec(p[1]);
@@ -341,7 +363,7 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 			}
 			off += n;
 #ifdef FX_WRITEBACK_BOUND
-			if (bound_writeback(fd, &wb_done, off, &wb_on) < 0) {
+			if (wb_on && bound_writeback(fd, &wb_done, off) < 0) {
 				failed(x, 1, errno);
 				break;
 			}
