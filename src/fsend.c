@@ -319,7 +319,8 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, const stru
 	if (x->bytes < (uint64_t)size)
 		return end(r, EX_IOERR, o->file, "file shrank while being sent");
 	/* What went out may mix two versions of the file: none that anyone
-	 * could check it against (tar(1) warns the same way). */
+	 * could check it against (tar(1) warns the same way).  Checked now to
+	 * fail fast, and again once the client has every byte. */
 	if (changed(in->fd, &st))
 		return end(r, EX_IOERR, o->file, "file changed while being sent");
 	/* No client can have read to the end before the half-close: whatever
@@ -350,6 +351,12 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, const stru
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((n = read_ack(sock, ack, o, &old)) < 0)
 		return end(r, EX_PROTOCOL, "delivery unconfirmed", strerror(errno));
+	/* sendfile hands the socket the file's pages, not copies: until the
+	 * client had them all, a write to the file could still change what it
+	 * received.  It has them all now; the file must still be as it was.
+	 * Before the digests are compared: the client stored what it got. */
+	if (changed(in->fd, &st))
+		return end(r, EX_IOERR, o->file, "file changed while being sent");
 	/* How long the client took to make it durable (-v). */
 	clock_gettime(CLOCK_MONOTONIC, &acked);
 	r->ack_after = (double)(acked.tv_sec - last.tv_sec) +

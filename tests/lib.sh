@@ -489,3 +489,47 @@ both_sides_verify() {
 	(cd "$T/recv" && head -n 1 "$T/frecv.out" | sha256sum -c --status) || fail "sha256sum -c (frecv)"
 	head -n 1 "$T/fsend.out" | sha256sum -c --status || fail "sha256sum -c (fsend)"
 }
+
+# wait_half_closed PORT: until fsend's connection from PORT has sent its last
+# byte to the kernel and half-closed (FIN-WAIT), 20 s at most.
+wait_half_closed() {
+	_n=0
+	until [ -n "$(ss -Htn state fin-wait-1 state fin-wait-2 "( sport = :$1 )" 2>/dev/null)" ]; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 400 ] || fail "no half-closed connection from port $1: $(ss -tn)"
+		sleep 0.05
+	done
+}
+
+# rewrite_in_flight OPTS: fsend OPTS sends 4 MiB through a relay that holds
+# the last 3 MiB in the kernel's socket buffers (fsend is done sending and
+# waits for the acknowledgement) while the test rewrites the third MiB of
+# the file in place; then the relay lets it through to frecv OPTS.  Statuses
+# in FSEND_RC and FRECV_RC.
+rewrite_in_flight() {
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	random_file "$T/f" 4194304
+	cp "$T/f" "$T/before"
+	mkfifo "$T/go"
+	exec 6<>"$T/go"
+	# shellcheck disable=SC2086 # the options are separate words on purpose
+	start_server fsend "$FSEND" $1 0 "$T/f"
+	_fport=$PORT
+	start_server -k relay "$PEER" hold 127.0.0.1 "$PORT" 1048576 <"$T/go"
+	# shellcheck disable=SC2086
+	(cd "$T/recv" && exec timeout "$TO" "$FRECV" $1 127.0.0.1 "$PORT" \
+		>"$T/frecv.out" 2>"$T/frecv.err") &
+	_frecv=$!
+	next_line relay
+	[ "$LINE" = "peer: holding at 1048576" ] || fail "relay: $LINE"
+	wait_half_closed "$_fport"
+	dd if=/dev/urandom of="$T/f" bs=1048576 seek=2 count=1 conv=notrunc status=none
+	echo go >&6
+	exec 6>&-
+	drain relay
+	wait "$_frecv"
+	FRECV_RC=$?
+	wait_server fsend
+	FSEND_RC=$RC
+	wait_server relay
+}

@@ -9,6 +9,7 @@
 #include "fxfer.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <netdb.h>
@@ -364,27 +365,41 @@ static int bad_client(const char *action, const char *host, const char *port,
 }
 
 /*
- * A relay between a client and the server at host:port that flips one bit
- * of the byte at offset flip on its way, as faulty hardware might: the
- * stream, its end, then the acknowledgement back, unchanged otherwise.
+ * A relay between a client and the server at host:port, as relay() below
+ * runs it: the stream, its end, then the acknowledgement back.  It flips one
+ * bit of the byte at offset flip on its way, as faulty hardware might; or,
+ * with hold, passes the first hold bytes, says so, and reads no more from
+ * the server until a line comes on its stdin, so the rest waits in the
+ * kernel's socket buffers meanwhile.
  */
-static int relay(const char *host, const char *port, const char *flip)
+static int relay_stream(const char *host, const char *port, unsigned long long flip,
+                        unsigned long long hold)
 {
 	int lfd = listen_any("127.0.0.1");
 	int c = accept(lfd, NULL, NULL), s;
-	unsigned long long at = strtoull(flip, NULL, 10), done = 0;
+	unsigned long long done = 0;
 	char buf[65536];
 	ssize_t n;
 
 	if (c < 0)
 		die("accept");
 	s = connect_to(host, port);
-	while ((n = read(s, buf, sizeof(buf))) > 0) {
-		if (at >= done && at < done + (unsigned long long)n)
-			buf[at - done] ^= 1;
+	for (;;) {
+		size_t want = sizeof(buf);
+		if (done < hold && hold - done < want)
+			want = (size_t)(hold - done);
+		if ((n = read(s, buf, want)) <= 0)
+			break;
+		if (flip >= done && flip < done + (unsigned long long)n)
+			buf[flip - done] ^= 1;
 		done += (unsigned long long)n;
 		if (fx_write_full(c, buf, (size_t)n) < 0)
 			die("write");
+		if (done == hold) {
+			fprintf(stderr, "peer: holding at %llu\n", done);
+			if (read(STDIN_FILENO, buf, 1) < 0)
+				die("wait for the go");
+		}
 	}
 	if (n < 0 || shutdown(c, SHUT_WR) < 0)
 		die("relay");
@@ -431,7 +446,9 @@ int main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "client-ack") == 0)
 		return client_ack(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "relay") == 0)
-		return relay(argv[2], argv[3], argv[4]);
+		return relay_stream(argv[2], argv[3], strtoull(argv[4], NULL, 10), ULLONG_MAX);
+	if (argc == 5 && strcmp(argv[1], "hold") == 0)
+		return relay_stream(argv[2], argv[3], ULLONG_MAX, strtoull(argv[4], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "server") == 0)
 		return bad_server(argv[2], argv[3]);
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0)
@@ -439,7 +456,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: peer server reset|stall|end-then-reset|urgent BYTES |\n"
 	                "       client noread|noack|close|reset|echo|early HOST PORT |\n"
 	                "       nonblocking-stdin COMMAND [ARG...] |\n"
-	                "       relay HOST PORT FLIP_OFFSET |\n"
+	                "       relay HOST PORT FLIP_OFFSET | hold HOST PORT OFFSET |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"
 	                "       client digest HOST PORT HEX |\n"
 	                "       has-ipv6-loopback | refuse | full | textbook-server FILE |\n"

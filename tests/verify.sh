@@ -38,6 +38,29 @@ one_flipped_bit_in_transit_is_caught_on_both_sides() {
 	! cmp -s "$T/f" "$T/recv/flipped" || fail "the relay flipped nothing"
 }
 
+file_rewritten_while_in_flight_is_refused() {
+	rewrite_in_flight ""
+	expect_status "fsend, its file rewritten in flight" 74 "$FSEND_RC"
+	grep -q "^fsend: $T/f: file changed while being sent\$" "$T/fsend.err" ||
+		fail "$(cat "$T/fsend.err")"
+	# frecv stored and acknowledged what the wire carried (on the fast
+	# path a mix of both versions, copied out of the page cache late): it
+	# cannot know.  fsend's status is the one that tells.
+	expect_status "frecv" 0 "$FRECV_RC"
+}
+
+file_rewritten_while_in_flight_is_refused_not_blamed_on_the_client() {
+	rewrite_in_flight --sha256
+	expect_status "fsend --sha256, its file rewritten in flight" 74 "$FSEND_RC"
+	grep -q "^fsend: $T/f: file changed while being sent\$" "$T/fsend.err" ||
+		fail "$(cat "$T/fsend.err")"
+	! grep -q "stored different bytes" "$T/fsend.err" || fail "the client was blamed"
+	expect_status "frecv --sha256" 0 "$FRECV_RC"
+	# What frecv stored is what its digest line says.
+	(cd "$T/recv" && head -n 1 "$T/frecv.out" | sha256sum -c --status) ||
+		fail "frecv's digest is not its file's"
+}
+
 fsend_sha256_to_nc_is_unverified() {
 	need_nc
 	random_file "$T/f" 10000
