@@ -237,6 +237,35 @@ count_mode_exit_status_reports_a_failed_transfer() {
 		"$T/fsend.err" || fail "log: $(cat "$T/fsend.err")"
 }
 
+# ---- writeback errors: a FUSE file system that fails at writeback ------------
+
+# Every file is 96 MiB: frecv starts the writeback of each 16 MiB window as it
+# fills and waits for the one four windows back, so the windows at 0 and
+# 16 MiB are waited for while receiving, those at 32 to 80 MiB only started,
+# and the final fsync waits for the rest.
+
+writeback_error_of_any_kind_fails_the_transfer() {
+	# Codes a quota, a soft NFS mount, a network block device or a disk
+	# give: none may be mistaken for "the bounding is not supported here".
+	for e in EDQUOT ETIMEDOUT EIO ENOSPC EREMOTEIO ENOLINK ENODATA; do
+		writeback_fails_at "$e" $((20 * 1048576))
+	done
+}
+
+writeback_error_anywhere_in_the_file_fails_the_transfer() {
+	# The first waited window, the second, windows only started (their
+	# error is reported by the next wait on the file), the last started
+	# window, and the tail that only the final fsync writes.
+	for at in 0 $((17 * 1048576)) $((40 * 1048576)) $((81 * 1048576)) $((96 * 1048576 - 4096)); do
+		writeback_fails_at EDQUOT "$at"
+	done
+}
+
+writeback_error_of_a_small_file_fails_at_the_fsync() {
+	# Smaller than one window: no bounding, the fsync alone reports it.
+	FX_FAULT_SIZE=3000000 writeback_fails_at ETIMEDOUT 1000000
+}
+
 case ${1:-} in
 '' | *[!a-z0-9_]*) fail "usage: faults.sh TEST_NAME" ;;
 esac

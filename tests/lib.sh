@@ -533,3 +533,57 @@ rewrite_in_flight() {
 	FSEND_RC=$RC
 	wait_server relay
 }
+
+# ---- writeback errors (faults.sh) --------------------------------------------
+
+# need_faultfs: the tests' FUSE file system, and the right to mount it.
+need_faultfs() {
+	[ -n "${FAULTFS:-}" ] || skip "built without libfuse3: no fault-injecting file system"
+	need_root
+	[ -c /dev/fuse ] || skip "no /dev/fuse"
+	command -v mountpoint >/dev/null || skip "mountpoint (util-linux) is not installed"
+}
+
+# writeback_fails_at ERRNO_NAME OFFSET: frecv receives a file of
+# FX_FAULT_SIZE bytes (default 96 MiB) into a FUSE file system with the
+# kernel's writeback cache whose backend fails, once, the write that covers
+# OFFSET with ERRNO_NAME.  frecv must fail (74, the error named), fsend must
+# not be told "stored", the old target must stay and nothing else be left.
+writeback_fails_at() {
+	need_faultfs
+	[ -n "$BIG" ] || big_dir
+	_size=${FX_FAULT_SIZE:-100663296}
+	[ -f "$BIG/f$_size" ] || random_file "$BIG/f$_size" "$_size"
+	rm -rf "$BIG/back" "$BIG/mnt" "$T"/fsend.* "$T"/faultfs.*
+	mkdir "$BIG/back" "$BIG/mnt"
+	echo "old target" >"$BIG/back/receive.dat"
+	AT_EXIT="umount '$BIG/mnt' 2>/dev/null || umount -l '$BIG/mnt' 2>/dev/null; $AT_EXIT"
+	start_bg faultfs 5 "$FAULTFS" "$BIG/back" "$BIG/mnt" "$1" "$2" 1 1
+	_n=0
+	until mountpoint -q "$BIG/mnt"; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 400 ] || fail "faultfs did not mount: $(cat "$T/faultfs.err")"
+		sleep 0.05
+	done
+	start_server fsend "$FSEND" 0 "$BIG/f$_size"
+	(cd "$BIG/mnt" && timeout "$TO" "$FRECV" 127.0.0.1 "$PORT" >"$T/frecv.out" 2>"$T/frecv.err")
+	_rc=$?
+	wait_server fsend
+	_fsend_rc=$RC
+	umount "$BIG/mnt" || fail "umount $BIG/mnt"
+	wait_server faultfs
+	next_line faultfs
+	[ "$LINE" != "${LINE%": $1"}" ] || fail "$1 at $2: the file system failed no write: $LINE"
+	expect_status "frecv, $1 at writeback at $2" 74 "$_rc"
+	# The error's own code, or EIO: fsync on FUSE reports a failed
+	# writeback with the page cache's generic flag, which keeps only
+	# "no space" apart.
+	_msg=$(cat "$T/frecv.err")
+	[ "$_msg" = "frecv: receive.dat: $("$FAULTFS" --strerror "$1")" ] ||
+		[ "$_msg" = "frecv: receive.dat: $("$FAULTFS" --strerror EIO)" ] ||
+		fail "frecv, $1 at $2: $_msg"
+	[ "$_fsend_rc" -eq 74 ] || [ "$_fsend_rc" -eq 76 ] ||
+		fail "fsend exited $_fsend_rc, expected 74 or 76 (the client stored nothing)"
+	expect_output "$BIG/back/receive.dat" "old target"
+	[ "$(ls -A "$BIG/back")" = receive.dat ] || fail "left behind: $(ls -A "$BIG/back")"
+}
