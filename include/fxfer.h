@@ -216,6 +216,8 @@ struct fx_outfile {
 	struct stat found; /* the target as it was at the start (st_ino 0: none) */
 	int foundfd;       /* that file, held open so its inode number cannot be
 	                    * reused by a file made meanwhile; -1 when none */
+	const char *why;   /* after a refusal whose errno alone would not say
+	                    * why (EPERM, EBUSY), the reason in words; else NULL */
 };
 
 /*
@@ -230,7 +232,11 @@ struct fx_outfile {
  *           owner (as the kernel's protected_regular, protected_fifos and
  *           protected_symlinks rules do);
  *   EPERM   replacing it would fail: a sticky directory, and neither the
- *           file nor the directory belongs to the caller;
+ *           file nor the directory belongs to the caller; on Linux also an
+ *           immutable directory or target, an append-only target, an
+ *           append-only directory when the target exists (or the file
+ *           system has no unnamed temporary files): out->why says which;
+ *   EBUSY   (Linux) the target is a mount point: out->why says so;
  *   ENXIO   path is a FIFO with no reader (the open does not wait: the
  *           caller decides how long to retry).
  * A device or FIFO is opened for writing.  Otherwise the temporary file is

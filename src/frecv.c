@@ -220,7 +220,8 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 		if (r == 0)
 			return EX_OK;
 		if (errno != ENXIO)
-			return tool_fail(EX_CANTCREAT, o->output, strerror(errno));
+			return tool_fail(EX_CANTCREAT, o->output,
+			                 out->why != NULL ? out->why : strerror(errno));
 		waited = tool_seconds_since(&start);
 		if (o->c.timeout && waited >= (double)o->c.timeout)
 			return tool_fail(EX_CANTCREAT, o->output, "no reader on the FIFO");
@@ -322,7 +323,8 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 			return tool_fail(EX_IOERR, o->shown, reason);
 		}
 		return tool_fail(e == EEXIST || e == EACCES || e == EPERM ?
-		                 EX_CANTCREAT : EX_IOERR, o->shown, strerror(e));
+		                 EX_CANTCREAT : EX_IOERR, o->shown,
+		                 out->why != NULL ? out->why : strerror(e));
 	}
 	if (fx_write_full(sock, ack, ack_len) < 0) {
 		char reason[160];

@@ -587,3 +587,35 @@ writeback_fails_at() {
 	expect_output "$BIG/back/receive.dat" "old target"
 	[ "$(ls -A "$BIG/back")" = receive.dat ] || fail "left behind: $(ls -A "$BIG/back")"
 }
+
+# ---- attributes that forbid the commit (target.sh) ---------------------------
+
+# need_attributes DIR: DIR's file system keeps chattr's a and i attributes,
+# and this build asks for them (the portable one cannot).  Every attribute
+# set below DIR is cleared at exit, so the scratch directory can go.
+need_attributes() {
+	need_root
+	[ "${FX_PORTABLE:-0}" = 0 ] || skip "the portable build cannot read file attributes"
+	command -v chattr >/dev/null || skip "chattr (e2fsprogs) is not installed"
+	chattr +a "$1" 2>/dev/null || skip "$(df --output=fstype "$1" | tail -n 1) keeps no attributes"
+	chattr -a "$1"
+	AT_EXIT="chattr -R -a -i '$1' 2>/dev/null; $AT_EXIT"
+}
+
+# refused_before_connecting DIR WHY: frecv, started in DIR, exits 73 with
+# "frecv: receive.dat: WHY" before connecting (the server still has the
+# file for the next client), DIR keeps what it held byte for byte.
+refused_before_connecting() {
+	ls -lA "$1" >"$T/before"
+	(cd "$1" && cat receive.dat 2>/dev/null) >"$T/before.data"
+	serve_one 100000
+	(cd "$1" && timeout "$TO" "$FRECV" 127.0.0.1 "$PORT" >"$T/frecv.out" 2>"$T/frecv.err")
+	expect_status "frecv in $1" 73 $?
+	expect_output "$T/frecv.err" "frecv: receive.dat: $2"
+	ls -lA "$1" | cmp -s "$T/before" - || fail "$1 changed: $(ls -lA "$1")"
+	(cd "$1" && cat receive.dat 2>/dev/null) | cmp -s "$T/before.data" - || fail "receive.dat changed"
+	run_frecv 127.0.0.1 "$PORT" # the transfer was never taken
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+}

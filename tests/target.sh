@@ -559,6 +559,77 @@ stalled_consumer_of_stdout_is_not_timed_out() {
 	same_file "$T/f" "$T/out"
 }
 
+append_only_directory_with_a_target_is_refused_before_connecting() {
+	mkdir "$T/log"
+	need_attributes "$T/log"
+	echo precious >"$T/log/receive.dat"
+	chattr +a "$T/log"
+	refused_before_connecting "$T/log" \
+		"the directory is append-only (chattr +a): no file in it can be replaced"
+}
+
+append_only_directory_takes_a_new_file_under_its_name_alone() {
+	# Adding a name is allowed: the unnamed file gets its one name.
+	mkdir "$T/log"
+	need_attributes "$T/log"
+	chattr +a "$T/log"
+	random_file "$T/f" 100000
+	roundtrip "$T/f" 127.0.0.1 "" "-o $T/log/receive.dat" "$T/log/receive.dat"
+	[ "$(ls -A "$T/log")" = receive.dat ] || fail "left: $(ls -A "$T/log")"
+}
+
+directory_made_append_only_during_the_transfer_gets_no_stray_name() {
+	need_attributes "$T/recv"
+	paused_transfer
+	# A target appears, and the directory stops giving names back: the
+	# file could only replace it under a temporary name, never removed.
+	echo precious >"$T/recv/receive.dat"
+	chattr +a "$T/recv"
+	finish_transfer
+	expect_status "frecv, its directory made append-only meanwhile" 73 "$RC"
+	expect_output "$T/frecv.err" "frecv: receive.dat: the directory became append-only (chattr +a)"
+	keeps_nothing
+	wait_server fsend
+	expect_status "fsend (reset after its half-close)" 76 "$RC"
+}
+
+immutable_directory_is_refused_before_connecting() {
+	mkdir "$T/ro"
+	need_attributes "$T/ro"
+	echo precious >"$T/ro/receive.dat"
+	chattr +i "$T/ro"
+	refused_before_connecting "$T/ro" "the directory is immutable (chattr +i)"
+	rm "$T/ro/receive.dat" 2>/dev/null && fail "chattr +i did not hold"
+	chattr -i "$T/ro"
+	rm "$T/ro/receive.dat"
+	chattr +i "$T/ro"
+	refused_before_connecting "$T/ro" "the directory is immutable (chattr +i)"
+}
+
+append_only_or_immutable_target_is_refused_before_connecting() {
+	mkdir "$T/d"
+	need_attributes "$T/d"
+	echo precious >"$T/d/receive.dat"
+	chattr +a "$T/d/receive.dat"
+	refused_before_connecting "$T/d" "the file is append-only (chattr +a): it cannot be replaced"
+	chattr -a "$T/d/receive.dat"
+	chattr +i "$T/d/receive.dat"
+	refused_before_connecting "$T/d" "the file is immutable (chattr +i)"
+}
+
+mount_point_target_is_refused_before_connecting() {
+	need_root
+	[ "${FX_PORTABLE:-0}" = 0 ] || skip "the portable build does not look for mount points"
+	mkdir "$T/d"
+	echo precious >"$T/d/receive.dat"
+	echo other >"$T/other"
+	mount --bind "$T/other" "$T/d/receive.dat" 2>/dev/null || skip "cannot bind-mount here"
+	AT_EXIT="umount '$T/d/receive.dat' 2>/dev/null; $AT_EXIT"
+	refused_before_connecting "$T/d" "the file is a mount point: it cannot be replaced"
+	umount "$T/d/receive.dat"
+	expect_output "$T/d/receive.dat" precious
+}
+
 case ${1:-} in
 '' | *[!a-z0-9_]*) fail "usage: target.sh TEST_NAME" ;;
 esac

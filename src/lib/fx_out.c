@@ -8,7 +8,7 @@
  */
 #if defined(__linux__) && !defined(FX_PORTABLE)
 #define FX_LINUX 1
-#define _GNU_SOURCE /* O_TMPFILE, O_PATH, syncfs(2) */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
+#define _GNU_SOURCE /* O_TMPFILE, O_PATH, syncfs(2), statx(2) */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
 #else
 #define _XOPEN_SOURCE 700 /* XSI: S_ISVTX, realpath(3), sync(2) */ // NOLINT(bugprone-reserved-identifier): a feature-test macro
 #endif
@@ -25,6 +25,23 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef FX_LINUX
+#include <sys/ioctl.h>
+#if defined(__has_include) && __has_include(<linux/fs.h>)
+#include <linux/fs.h> /* FS_IOC_GETFLAGS, FS_APPEND_FL, FS_IMMUTABLE_FL */
+#endif
+#ifndef FS_IOC_GETFLAGS
+/* The kernel's numbers, for a C library installed without its headers (musl). */
+#define FS_IOC_GETFLAGS _IOR('f', 1, long)
+#define FS_IMMUTABLE_FL 0x00000010
+#define FS_APPEND_FL 0x00000020
+#endif
+#ifdef __GLIBC__
+#define FX_GETFLAGS FS_IOC_GETFLAGS
+#else
+#define FX_GETFLAGS ((int)FS_IOC_GETFLAGS) /* musl's ioctl(2) takes an int */
+#endif
+#endif
 
 static void out_init(struct fx_outfile *out)
 {
@@ -211,8 +228,98 @@ static int create_named(struct fx_outfile *out, const char *dir)
 	return -1;
 }
 
-/* The temporary file: unnamed where the system and file system allow it. */
-static int open_tmp(struct fx_outfile *out, const char *dir)
+/* Refuse with errno e, and the reason in words where e alone would not say. */
+static int refuse(struct fx_outfile *out, int e, const char *why)
+{
+	out->why = why;
+	errno = e;
+	return -1;
+}
+
+#ifdef FX_LINUX
+/*
+ * The inode flags (chattr(1)'s) of name in dirfd: 0 where the file system
+ * keeps none or they cannot be read (a drop box, a file we may not read).
+ */
+static int inode_flags(int dirfd, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | flags);
+	int attr = 0;
+
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, FX_GETFLAGS, &attr) < 0)
+		attr = 0;
+	close(fd);
+	return attr;
+}
+
+static int dir_flags(const struct fx_outfile *out)
+{
+	return inode_flags(out->dirfd, ".", O_DIRECTORY);
+}
+
+/* Is the target a mount point (a file bind-mounted there)? */
+static int mount_point(const struct fx_outfile *out, const struct stat *dir)
+{
+#ifdef STATX_ATTR_MOUNT_ROOT
+	struct statx stx;
+
+	if (statx(out->dirfd, out->name, AT_SYMLINK_NOFOLLOW, 0, &stx) == 0 &&
+	    (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+#endif
+	/* Without statx's answer, only a mount from another file system shows. */
+	return out->found.st_dev != dir->st_dev;
+}
+
+/* An immutable or append-only target cannot be replaced. */
+static int target_would_fail(struct fx_outfile *out, int dirfd, const char *name)
+{
+	int f = inode_flags(dirfd, name, O_NOFOLLOW);
+
+	if (f & FS_IMMUTABLE_FL)
+		return refuse(out, EPERM, "the file is immutable (chattr +i)");
+	if (f & FS_APPEND_FL)
+		return refuse(out, EPERM, "the file is append-only (chattr +a): it cannot be replaced");
+	return 0;
+}
+
+/*
+ * Would replacing the target fail where no permission check can see it: an
+ * immutable or append-only directory or target (chattr +i, +a: names can be
+ * added to an append-only directory, none removed or replaced), or a target
+ * that is a mount point?  Asked before a byte is received.  *append_only is
+ * set for a directory that takes a new name but would never give back a
+ * temporary one.  The portable build cannot ask: there such a commit fails
+ * at the rename (73), after the transfer.
+ */
+static int commit_would_fail(struct fx_outfile *out, const struct stat *dir, int *append_only)
+{
+	int d = dir_flags(out);
+
+	*append_only = (d & FS_APPEND_FL) != 0;
+	if (d & FS_IMMUTABLE_FL)
+		return refuse(out, EPERM, "the directory is immutable (chattr +i)");
+	if (out->found.st_ino == 0)
+		return 0;
+	if (target_would_fail(out, out->dirfd, out->name) < 0)
+		return -1;
+	if (d & FS_APPEND_FL)
+		return refuse(out, EPERM, "the directory is append-only (chattr +a): "
+		                          "no file in it can be replaced");
+	if (mount_point(out, dir))
+		return refuse(out, EBUSY, "the file is a mount point: it cannot be replaced");
+	return 0;
+}
+#endif
+
+/*
+ * The temporary file: unnamed where the system and file system allow it.
+ * In an append-only directory a named one is refused: its name could never
+ * be removed.
+ */
+static int open_tmp(struct fx_outfile *out, const char *dir, int append_only)
 {
 #ifdef FX_LINUX
 	/* Naming it at commit goes through /proc/self/fd. */
@@ -224,6 +331,9 @@ static int open_tmp(struct fx_outfile *out, const char *dir)
 			return -1;
 	}
 #endif
+	if (append_only)
+		return refuse(out, EPERM, "the directory is append-only (chattr +a) and "
+		                          "takes no unnamed temporary file");
 	return create_named(out, dir);
 }
 
@@ -291,6 +401,11 @@ static int open_file(struct fx_outfile *out)
 			errno = EPERM;
 			return -1;
 		}
+#ifdef FX_LINUX
+		/* Before the access check, which says only EPERM for these. */
+		if (target_would_fail(out, AT_FDCWD, out->path) < 0)
+			return -1;
+#endif
 		/* As cp(1) would, respect a file its owner made read-only. */
 		if (faccessat(AT_FDCWD, out->path, W_OK, AT_EACCESS) < 0)
 			return -1;
@@ -304,8 +419,13 @@ static int open_file(struct fx_outfile *out)
 		return -1;
 	r = hold_dir(out, dir);
 	out->name = out->dirfd >= 0 ? base_of(out->path) : out->path;
+	int append_only = 0;
+#ifdef FX_LINUX
 	if (r == 0)
-		r = open_tmp(out, dir);
+		r = commit_would_fail(out, &dst, &append_only);
+#endif
+	if (r == 0)
+		r = open_tmp(out, dir, append_only);
 	free(dir);
 	return r;
 }
@@ -431,6 +551,10 @@ static int put_in_place(struct fx_outfile *out, int no_clobber)
 			return 0;
 		if (no_clobber || errno != EEXIST)
 			return -1;
+		/* A target appeared meanwhile: only a temporary name and a rename
+		 * replace it.  Never a name that could not be removed again. */
+		if (dir_flags(out) & (FS_APPEND_FL | FS_IMMUTABLE_FL))
+			return refuse(out, EPERM, "the directory became append-only (chattr +a)");
 		/* A SIGKILL between this link and the rename leaves the name. */
 		if (tmp_template(out, ".") < 0)
 			return -1;
