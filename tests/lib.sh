@@ -3,6 +3,7 @@
 # Every program runs under timeout(1), so a hang fails instead of blocking.
 set -u
 : "${FSEND:?}" "${FRECV:?}" "${PEER:?}"
+FX_TEST_NAME=${1:-}
 TO=${FX_TEST_TIMEOUT:-60}
 T=$(mktemp -d "${TMPDIR:-/tmp}/fxtest.XXXXXX") || exit 1
 BG=""
@@ -618,4 +619,124 @@ refused_before_connecting() {
 	expect_status frecv 0 "$RC"
 	wait_server fsend
 	expect_status fsend 0 "$RC"
+}
+
+# ---- power cuts (target.sh) --------------------------------------------------
+
+# need_power_cut: a fresh ext4 image on a loop device, mounted at $T/disk,
+# whose power the tests can cut (powercut, the shutdown ioctl without a
+# journal flush) and restore (unmount, mount: the journal is replayed).
+# The test goes on in a mount namespace of its own, so that even a SIGKILL
+# (CTest's timeout) leaves no mount behind, and with it no loop device (a
+# mount's loop device goes with it).
+need_power_cut() {
+	need_root
+	need_strace
+	for _c in losetup mkfs.ext4 mount umount unshare; do
+		command -v "$_c" >/dev/null || skip "$_c is not installed"
+	done
+	if [ -z "${FX_OWN_MOUNTS:-}" ]; then
+		unshare -m --propagation private true 2>/dev/null ||
+			skip "no mount namespace can be made here"
+		cleanup
+		trap - EXIT
+		FX_OWN_MOUNTS=1 FSEND=$FSEND_REAL FRECV=$FRECV_REAL \
+			exec unshare -m --propagation private sh "$0" "$FX_TEST_NAME"
+	fi
+	[ -n "$BIG" ] || big_dir
+	truncate -s 64M "$BIG/disk.img"
+	mkfs.ext4 -q -F "$BIG/disk.img" || fail "mkfs.ext4"
+	mkdir "$T/disk"
+	mount -o loop "$BIG/disk.img" "$T/disk" 2>/dev/null || skip "cannot mount an ext4 image here"
+	AT_EXIT="umount '$T/disk' 2>/dev/null; $AT_EXIT"
+	_rc=0
+	"$POWERCUT" "$T/disk" 2>/dev/null || _rc=$?
+	[ "$_rc" -ne 77 ] || skip "this kernel's ext4 cannot be shut down"
+	remount_disk
+}
+
+# remount_disk: the power comes back: unmount, mount (the journal is
+# replayed).
+remount_disk() {
+	umount "$T/disk" || fail "umount $T/disk"
+	mount -o loop "$BIG/disk.img" "$T/disk" || fail "mount after the power cut"
+}
+
+# power_cut_round OLD WHEN: one transfer into $T/disk with (OLD=old) or
+# without (OLD=none) a durable old target; the power is cut at WHEN: at a
+# system call of frecv's held by strace for half a second (splice:when=2
+# mid-stream, fsync:when=1 before the file's fsync, rename or link at the
+# commit, fsync:when=2 before the directory's), or "acked", once fsend has
+# the acknowledgement.  Then, with the power back: an acknowledged file is
+# there byte for byte; otherwise the target is the old one or the whole new
+# one; and no other name is left.
+power_cut_round() {
+	rm -f "$T/disk/receive.dat" "$T"/fsend.* "$T"/frecv.*
+	if [ "$1" = old ]; then
+		echo precious >"$T/disk/receive.dat"
+		sync "$T/disk/receive.dat" "$T/disk"
+	fi
+	sync "$T/disk"
+	start_server fsend "$FSEND" 0 "$T/f"
+	case $2 in
+	acked) _trace=fsync _inject= ;;
+	rename) _trace=renameat,linkat _inject=renameat,linkat:delay_enter=500000 ;;
+	*) _trace=${2%%:*} _inject="$2:delay_enter=500000" ;;
+	esac
+	if [ -z "$_inject" ]; then
+		start_bg frecv 5 sh -c 'cd "$1" && exec "$2" 127.0.0.1 "$3"' sh "$T/disk" "$FRECV" "$PORT"
+	else
+		start_bg frecv 5 sh -c 'cd "$1" && exec strace -f -o "$2" -e trace="$3" \
+			-e inject="$4" "$5" 127.0.0.1 "$6"' \
+			sh "$T/disk" "$T/frecv.trace" "$_trace" "$_inject" "$FRECV" "$PORT"
+	fi
+	drain frecv
+	if [ "$2" = acked ]; then
+		wait_server fsend
+		expect_status "fsend (acknowledged)" 0 "$RC"
+	else
+		case $2 in rename) _w=renameat ;; *) _w=${2%%:*} ;; esac
+		# The Nth call: as many lines as calls so far.
+		_nth=1
+		case $2 in *when=*) _nth=${2##*when=} ;; esac
+		_n=0
+		until [ "$(grep -c "^[0-9]* *\($_w\|linkat\)(" "$T/frecv.trace" 2>/dev/null)" -ge "$_nth" ]; do
+			_n=$((_n + 1))
+			[ "$_n" -lt 400 ] && kill -0 "$frecv_pid" 2>/dev/null ||
+				fail "frecv made no call $2: $(cat "$T/frecv.trace")"
+			sleep 0.05
+		done
+	fi
+	"$POWERCUT" "$T/disk" || fail "powercut"
+	wait_server frecv
+	_frecv_rc=$RC
+	if [ "$2" != acked ]; then
+		wait_server fsend
+	fi
+	_acked=0
+	grep -q "^message from client: thank you" "$T/fsend.out" && _acked=1
+	remount_disk
+	# A named temporary file (the portable build's) outlives a power cut,
+	# as it does a SIGKILL: the documented exception.
+	[ "${FX_PORTABLE:-0}" = 0 ] || rm -f "$T/disk"/.receive.dat.??????
+	_left=$(ls -A "$T/disk" | grep -v '^lost+found$' | tr '\n' ' ')
+	if [ "$_acked" = 1 ]; then
+		cmp -s "$T/f" "$T/disk/receive.dat" ||
+			fail "cut at $2 ($1): acknowledged (frecv $_frecv_rc) but not stored: $_left"
+	elif [ -e "$T/disk/receive.dat" ] && ! cmp -s "$T/f" "$T/disk/receive.dat"; then
+		[ "$1" = old ] && [ "$(cat "$T/disk/receive.dat")" = precious ] ||
+			fail "cut at $2 ($1): the target is neither the old file nor the new one"
+	elif [ ! -e "$T/disk/receive.dat" ] && [ "$1" = old ]; then
+		fail "cut at $2: the old target is gone"
+	fi
+	case $_left in
+	'' | 'receive.dat ') ;;
+	*) fail "cut at $2 ($1): left behind: $_left" ;;
+	esac
+	if [ ! -e "$T/disk/receive.dat" ]; then _got=none
+	elif cmp -s "$T/f" "$T/disk/receive.dat"; then _got=new
+	else _got=old
+	fi
+	echo "cut at $2 ($1 target): frecv $_frecv_rc, acknowledged $_acked, stored: $_got"
+	ROUNDS=$((${ROUNDS:-0} + 1))
 }

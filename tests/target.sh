@@ -630,6 +630,31 @@ mount_point_target_is_refused_before_connecting() {
 	expect_output "$T/d/receive.dat" precious
 }
 
+power_cut_after_the_acknowledgement_keeps_the_new_file() {
+	need_power_cut
+	random_file "$T/f" 3000000
+	for round in 1 2 3; do
+		power_cut_round old acked
+		power_cut_round none acked
+	done
+	echo "$ROUNDS rounds"
+}
+
+power_cut_before_the_acknowledgement_keeps_the_old_file() {
+	need_power_cut
+	random_file "$T/f" 3000000
+	# Mid-stream: the second splice, or write on the portable build.
+	mid=splice:when=2
+	[ "${FX_PORTABLE:-0}" = 0 ] || mid=write:when=2
+	for round in 1 2; do
+		for when in "$mid" fsync:when=1 rename fsync:when=2; do
+			power_cut_round old "$when"
+			power_cut_round none "$when"
+		done
+	done
+	echo "$ROUNDS rounds"
+}
+
 case ${1:-} in
 '' | *[!a-z0-9_]*) fail "usage: target.sh TEST_NAME" ;;
 esac
