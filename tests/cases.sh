@@ -186,7 +186,7 @@ fsend_unreadable_file_is_noinput() {
 	if [ "$(id -u)" -eq 0 ]; then
 		need_nobody
 		chmod 777 "$T/recv"
-		printf '#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups %s "$@"\n' \
+		printf '#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups "%s" "$@"\n' \
 			"$FSEND" >"$T/fsend-nobody"
 		chmod 755 "$T/fsend-nobody"
 		FSEND=$T/fsend-nobody

@@ -21,15 +21,14 @@ mkdir "$T/recv"
 # and frecv under that command.  FSEND_REAL and FRECV_REAL stay the programs
 # themselves, for what a wrapper cannot stand (valgrind needs descriptor 2).
 FSEND_REAL=$FSEND FRECV_REAL=$FRECV
-if [ -n "${FX_TEST_WRAPPER:-}" ]; then
-	mkdir "$T/bin"
-	for _p in fsend frecv; do
-		eval "_real=\$$(echo "$_p" | tr a-z A-Z)"
-		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$FX_TEST_WRAPPER" "$_real" >"$T/bin/$_p"
-		chmod +x "$T/bin/$_p"
-	done
+wrap_programs() {
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$FX_TEST_WRAPPER" "$FSEND_REAL" >"$T/bin/fsend"
+	printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$FX_TEST_WRAPPER" "$FRECV_REAL" >"$T/bin/frecv"
+	chmod 755 "$T/bin" "$T/bin/fsend" "$T/bin/frecv"
 	FSEND=$T/bin/fsend FRECV=$T/bin/frecv
-fi
+}
+[ -z "${FX_TEST_WRAPPER:-}" ] || wrap_programs
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
@@ -331,8 +330,19 @@ as_nobody() {
 need_nobody() {
 	need_root
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
-	# The scratch directory must be reachable for the unprivileged user.
+	# The scratch directory must be reachable for the unprivileged user,
+	# and so must the programs: the build tree may lie in a directory only
+	# its owner can enter (a home directory, a mktemp -d), so they run
+	# from copies in the scratch directory.
 	chmod 711 "$T"
+	mkdir -m 755 "$T/nobody-bin"
+	cp "$FSEND_REAL" "$FRECV_REAL" "$PEER" "$T/nobody-bin/"
+	chmod 755 "$T/nobody-bin"/*
+	FSEND_REAL=$T/nobody-bin/$(basename "$FSEND_REAL")
+	FRECV_REAL=$T/nobody-bin/$(basename "$FRECV_REAL")
+	PEER=$T/nobody-bin/$(basename "$PEER")
+	FSEND=$FSEND_REAL FRECV=$FRECV_REAL
+	[ -z "${FX_TEST_WRAPPER:-}" ] || wrap_programs
 }
 
 # frecv_mid_transfer [frecv options]: start frecv in $T/recv against a
