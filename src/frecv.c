@@ -4,7 +4,12 @@
  * Parses options, calls the library, and maps each outcome to an exit status.
  */
 #include "fxfer.h"
-#include "tool.h"
+#include "tool_digest.h"
+#include "tool_meter.h"
+#include "tool_msgs.h"
+#include "tool_param.h"
+#include "tool_signals.h"
+#include "tool_std.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,6 +78,52 @@ struct opts {
 	int no_clobber;
 	struct tool_opts c;
 };
+
+/* Is s HOST:PORT or [HOST]:PORT, as some tools take one operand? */
+static int host_colon_port(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+
+	if (colon == NULL || colon == s || colon[1] == '\0' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1))
+		return 0;
+	return strchr(s, ':') == colon || (s[0] == '[' && colon[-1] == ']');
+}
+
+/*
+ * The wrong number n of operands (ops): say which is missing or too many,
+ * and what was probably meant.
+ */
+static int operands_error(int n, char **ops)
+{
+	char reason[700], a[256], b[256];
+
+	if (n == 0)
+		return tool_usage_error(NULL, "missing operands HOST and PORT (frecv HOST PORT)");
+	fx_escape(a, sizeof(a), ops[n == 1 ? 0 : 2], strlen(ops[n == 1 ? 0 : 2]));
+	if (n == 1 && host_colon_port(ops[0])) {
+		/* One word for both: say it as two, brackets and all taken off. */
+		const char *colon = strrchr(ops[0], ':');
+		int host_len = (int)(colon - ops[0]);
+		const char *host = ops[0];
+		if (host[0] == '[') {
+			host++;
+			host_len -= 2;
+		}
+		fx_escape(b, sizeof(b), host, (size_t)host_len);
+		snprintf(reason, sizeof(reason), "missing operand PORT: HOST and PORT are two "
+		         "operands: frecv %s %s", b, colon + 1);
+	} else if (n == 1) {
+		snprintf(reason, sizeof(reason), "missing operand PORT after '%s' (frecv HOST PORT)",
+		         a);
+	} else if (n == 3) {
+		snprintf(reason, sizeof(reason), "too many operands: '%s' (to store the file under "
+		         "that name: frecv -o '%s' HOST PORT)", a, a);
+	} else {
+		snprintf(reason, sizeof(reason), "too many operands: '%s' (frecv HOST PORT)", a);
+	}
+	return tool_usage_error(NULL, reason);
+}
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -130,8 +182,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (argc - optind != 2)
-		return tool_usage_error(NULL, argc - optind < 2 ?
-		                        "missing operand" : "too many operands");
+		return operands_error(argc - optind, argv + optind);
 	o->host = argv[optind];
 	o->port = argv[optind + 1];
 	if (*o->host == '\0')
@@ -248,6 +299,7 @@ static int connect_to(const struct opts *o, int *sock)
 	struct timespec start;
 	long pause = 100000000;  /* 0.1 s, up to 1 s */
 	double waited;
+	int told = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -256,9 +308,14 @@ static int connect_to(const struct opts *o, int *sock)
 			break;
 		if ((waited = tool_seconds_since(&start)) >= (double)o->retry)
 			break;
-		if (o->c.verbose)
+		if (o->c.verbose) {
 			tool_say("%s port %s: %s, retrying", o->host, o->port,
 			        strerror(errno));
+		} else if (!told && !o->c.quiet && isatty(STDERR_FILENO)) {
+			/* A person waits too: once, not a line per try. */
+			tool_say("waiting for %s port %s (--retry %lu)", o->host, o->port, o->retry);
+			told = 1;
+		}
 		back_off(&pause, 1000000000, (double)o->retry - waited);
 	}
 	/* Until the acknowledgement is sent, however frecv ends (a signal,
@@ -272,7 +329,10 @@ static int connect_to(const struct opts *o, int *sock)
 	if (*sock >= 0)
 		close(*sock);
 	snprintf(thing, sizeof(thing), "%s port %s", o->host, o->port);
-	return tool_fail(tool_net_status(e), thing, strerror(e));
+	if (e == ECONNREFUSED && o->retry == 0)
+		return tool_fail(EX_UNAVAILABLE, thing, "Connection refused (no sender listening "
+		                 "yet? --retry SECS waits for one)");
+	return tool_fail(tool_net_status(e), thing, tool_reason(e, o->c.timeout));
 }
 
 /*
@@ -351,7 +411,7 @@ int main(int argc, char **argv)
 	char thing[300], sum[96], got[FX_SHA256_HEX_LEN + 1], want[FX_SHA256_HEX_LEN + 1];
 	int status, sock;
 
-	tool_init("frecv", SYNOPSIS);
+	tool_init("frecv");
 	memset(&o, 0, sizeof(o));
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
@@ -385,7 +445,8 @@ int main(int argc, char **argv)
 			         thing, o.max_size);
 			return EX_DATAERR;
 		}
-		return tool_fail(EX_IOERR, x.out_failed ? o.shown : thing, strerror(e));
+		return tool_fail(EX_IOERR, x.out_failed ? o.shown : thing,
+		                 x.out_failed ? strerror(e) : tool_reason(e, o.c.timeout));
 	}
 	tool_meter_end(&m);
 	fx_sha256_final(&sha, digest);
@@ -409,6 +470,10 @@ int main(int argc, char **argv)
 	if (o.c.verbose && !silent) {
 		tool_summary(sum, sizeof(sum), &m, x.bytes);
 		tool_say("%s from %s", sum, thing);
+	} else {
+		/* On a terminal, what moved stays on the screen once the meter
+		 * is gone (the meter was off when silent). */
+		tool_meter_final(&m, o.shown, x.bytes, "stored");
 	}
 	errno = 0; /* for tool_flush */
 	if (!silent)

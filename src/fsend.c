@@ -5,7 +5,12 @@
  */
 #include "fxfer.h"
 #include "supervise.h"
-#include "tool.h"
+#include "tool_digest.h"
+#include "tool_meter.h"
+#include "tool_msgs.h"
+#include "tool_param.h"
+#include "tool_signals.h"
+#include "tool_std.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -55,6 +61,30 @@ struct opts {
 	struct tool_opts c;
 };
 
+/*
+ * The wrong number n of operands (ops): say which is missing or too many,
+ * and what was probably meant.  count_arg: -n's value, when given: a port
+ * taken as a count explains a missing operand.
+ */
+static int operands_error(int n, char **ops, const char *count_arg)
+{
+	char reason[600], shown[256];
+
+	if (n == 0)
+		return tool_usage_error(NULL, "missing operands PORT and FILE (fsend PORT FILE)");
+	fx_escape(shown, sizeof(shown), ops[n == 1 ? 0 : 2], strlen(ops[n == 1 ? 0 : 2]));
+	if (n > 2)
+		snprintf(reason, sizeof(reason), "too many operands: '%s' (one FILE per fsend; "
+		         "a directory or several files go through tar: see fsend(1))", shown);
+	else if (count_arg != NULL)
+		snprintf(reason, sizeof(reason), "missing operand FILE after '%s' (-n takes a count: "
+		         "'-n %.20s' took it; fsend -n COUNT PORT FILE)", shown, count_arg);
+	else
+		snprintf(reason, sizeof(reason), "missing operand FILE after '%s' (fsend PORT FILE)",
+		         shown);
+	return tool_usage_error(NULL, reason);
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -67,6 +97,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, r, keep = 0, counted = 0;
+	const char *count_arg = NULL;
 
 	opterr = 0; /* the messages are ours: "prog: thing: reason" */
 	o->bind = NULL;
@@ -100,6 +131,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (tool_number("count", optarg, 1, 1000000000, &o->count) < 0)
 				return EX_USAGE;
 			counted = 1;
+			count_arg = optarg;
 			break;
 		default:
 			return tool_option_error(c, optopt, argv[optind - 1]);
@@ -109,8 +141,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (keep && !counted)
 		o->count = 0;
 	if (argc - optind != 2)
-		return tool_usage_error(NULL, argc - optind < 2 ?
-		                        "missing operand" : "too many operands");
+		return operands_error(argc - optind, argv + optind, counted ? count_arg : NULL);
 	o->port = argv[optind];
 	o->file = argv[optind + 1];
 	if ((o->port_num = tool_port(o->port, 1)) < 0)
@@ -180,6 +211,23 @@ fail:
 	return tool_fail(EX_NOINPUT, path, strerror(e));
 }
 
+/* For a person at a terminal: the command to run on the other side (the
+ * listening line name ends with the port), as croc and wormhole print. */
+static void tell_receiver(const struct opts *o, const char *name)
+{
+	char host[256];
+	const char *port = strrchr(name, ':');
+
+	if (port == NULL)
+		return;
+	if (o->bind != NULL && strcmp(o->bind, "0.0.0.0") != 0 && strcmp(o->bind, "::") != 0)
+		snprintf(host, sizeof(host), "%s", o->bind);
+	else if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+		return;
+	host[sizeof(host) - 1] = '\0';
+	tool_say("on the receiving machine: frecv %s %s", host, port + 1);
+}
+
 static int listen_on(const struct opts *o, int *lfd)
 {
 	char name[80];
@@ -201,6 +249,8 @@ static int listen_on(const struct opts *o, int *lfd)
 	/* Scripts wait for this line to learn the port (port 0), even with -q. */
 	if (!o->c.quiet || o->port_num == 0)
 		tool_say("listening on %s", name);
+	if (!o->c.quiet && isatty(STDERR_FILENO))
+		tell_receiver(o, name);
 	return EX_OK;
 }
 
@@ -297,7 +347,8 @@ static int changed(int fd, const struct stat *st)
  * acknowledged: a cut or unconfirmed transfer never ends cleanly.  Returns
  * with every signal blocked, so what was read is also what is reported.
  */
-static int serve(int sock, const struct input *in, struct fx_xfer *x, const struct opts *o,
+static int serve(int sock, const struct input *in, struct fx_xfer *x, struct tool_meter *m,
+                 const struct opts *o,
                  const char *peer, struct outcome *r)
 {
 	char ack[FX_ACK_MAX];
@@ -315,7 +366,8 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, const stru
 	    (at = lseek(in->fd, 0, SEEK_CUR)) >= 0)
 		size = at < st.st_size ? st.st_size - at : 0;
 	if (fx_send_stream(sock, in->fd, x) < 0)
-		return end(r, EX_IOERR, x->out_failed ? peer : o->file, strerror(errno));
+		return end(r, EX_IOERR, x->out_failed ? peer : o->file,
+		           x->out_failed ? tool_reason(errno, o->c.timeout) : strerror(errno));
 	if (x->bytes < (uint64_t)size)
 		return end(r, EX_IOERR, o->file, "file shrank while being sent");
 	/* What went out may mix two versions of the file: none that anyone
@@ -332,6 +384,8 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, const stru
 	 * store anything, or the transfer fails (a reset). */
 	if (x->sha != NULL) {
 		fx_sha256_final(x->sha, sent);
+		/* On a terminal the line stands alone, not after the meter. */
+		tool_meter_end(m);
 		if (tool_sha256_line(stdout, sent, o->file) < 0)
 			return end(r, EX_IOERR, "standard output", strerror(errno));
 	}
@@ -350,7 +404,7 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, const stru
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((n = read_ack(sock, ack, o, &old)) < 0)
-		return end(r, EX_PROTOCOL, "delivery unconfirmed", strerror(errno));
+		return end(r, EX_PROTOCOL, "delivery unconfirmed", tool_reason(errno, o->c.timeout));
 	/* sendfile hands the socket the file's pages, not copies: until the
 	 * client had them all, a write to the file could still change what it
 	 * received.  It has them all now; the file must still be as it was.
@@ -408,7 +462,7 @@ static int serve_client(int sock, const char *peer, void *arg)
 		x.sha = &sha;
 	}
 	tool_meter_start(&m, meter, (uint64_t)in->size);
-	serve(sock, in, &x, o, peer, &r);
+	serve(sock, in, &x, &m, o, peer, &r);
 	/* Resets unless acknowledged; every signal is blocked from here on,
 	 * so how the transfer ended is always reported. */
 	sigset_t all;
@@ -436,6 +490,10 @@ static int serve_client(int sock, const char *peer, void *arg)
 	} else if (r.status != EX_OK) {
 		tool_fail(r.status, r.thing, r.reason);
 	}
+	/* On a terminal, what moved stays on the screen once the meter is gone. */
+	if (r.status == EX_OK && !o->c.verbose)
+		tool_meter_final(&m, strcmp(o->file, "-") == 0 ? "standard input" : o->file, x.bytes,
+		                 "acknowledged");
 	if (o->count == 1 && r.status == EX_OK && o->sha256 && !o->c.quiet)
 		tool_say("delivery verified: sha256 %s", r.verified);
 	return r.status;
@@ -449,7 +507,7 @@ int main(int argc, char **argv)
 	                      .serve = serve_client, .arg = &in };
 	int status, lfd;
 
-	tool_init("fsend", SYNOPSIS);
+	tool_init("fsend");
 	memset(&o, 0, sizeof(o));
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;

@@ -6,7 +6,8 @@
 #include "supervise.h"
 
 #include "fxfer.h"
-#include "tool.h"
+#include "tool_msgs.h"
+#include "tool_signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__

@@ -229,8 +229,15 @@ bad() {
 	case $_prog in fsend) _bin=$FSEND ;; frecv) _bin=$FRECV ;; esac
 	(cd "$T/recv" && timeout "$TO" "$_bin" "$@" >"$T/out" 2>"$T/err" </dev/null)
 	expect_status "$_prog $*" "$_want" $?
-	grep -q "^$_prog: ." "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ] ||
-		fail "not one line naming $_prog: $(cat "$T/err")"
+	if [ "$_want" -eq 64 ]; then
+		# A usage error, then the way to the help, as cp(1) says it.
+		[ "$(sed -n 2p "$T/err")" = "Try '$_prog --help' for more information." ] &&
+			[ "$(wc -l <"$T/err")" -eq 2 ] ||
+			fail "not a line and the help's: $(cat "$T/err")"
+	else
+		[ "$(wc -l <"$T/err")" -eq 1 ] || fail "not one line: $(cat "$T/err")"
+	fi
+	head -n 1 "$T/err" | grep -q "^$_prog: ." || fail "not naming $_prog: $(cat "$T/err")"
 	[ ! -s "$T/out" ] || fail "stdout not empty: $(cat "$T/out")"
 	expect_empty_dir "$T/recv"
 }
@@ -277,7 +284,7 @@ serve_logged() {
 		same_file "$T/f" "$T/recv/receive.dat"
 		next_line fsend
 		case $LINE in
-		*": $(wc -c <"$T/f") bytes in "*" s ("*" MB/s), acknowledged") ;;
+		*": $(wc -c <"$T/f") bytes in "*" s ("*"B/s), acknowledged") ;;
 		*) fail "log: $LINE" ;;
 		esac
 	done
@@ -749,4 +756,72 @@ power_cut_round() {
 	fi
 	echo "cut at $2 ($1 target): frecv $_frecv_rc, acknowledged $_acked, stored: $_got"
 	ROUNDS=$((${ROUNDS:-0} + 1))
+}
+
+# ---- what a person sees (messages.sh) ---------------------------------------
+
+# usage PROG LINE ARGS...: PROG ARGS exits 64 with exactly LINE and the way
+# to the help.
+usage() {
+	_prog=$1 _line=$2
+	shift 2
+	case $_prog in fsend) _bin=$FSEND ;; frecv) _bin=$FRECV ;; esac
+	timeout "$TO" "$_bin" "$@" >"$T/out" 2>"$T/err" </dev/null
+	expect_status "$_prog $*" 64 $?
+	printf '%s\nTry '\''%s --help'\'' for more information.\n' "$_line" "$_prog" |
+		cmp -s - "$T/err" || fail "$_prog $*: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "stdout not empty: $(cat "$T/out")"
+}
+
+# on_tty NAME DIR CMD...: run CMD in DIR on a pseudo-terminal, in the
+# background; what the terminal showed goes to $T/NAME.tty, the status to
+# $T/NAME.rc.
+on_tty() {
+	command -v script >/dev/null || skip "script (bsdutils) is not installed"
+	_name=$1 _dir=$2
+	shift 2
+	# The command as one line of shell, each word quoted.
+	{
+		printf 'cd '; quote "$_dir"; printf ' && exec'
+		for _a in "$@"; do printf ' '; quote "$_a"; done
+		printf '\n'
+	} >"$T/$_name.sh"
+	(timeout "$TO" script -qfec "sh '$T/$_name.sh'" "$T/$_name.tty" </dev/null >/dev/null 2>&1
+	 echo $? >"$T/$_name.rc") &
+	BG="$BG $!"
+}
+
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+# tty_status NAME: wait for it; its status in RC.
+tty_status() {
+	_n=0
+	until [ -s "$T/$1.rc" ]; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 1200 ] || fail "$1 never ended"
+		sleep 0.05
+	done
+	RC=$(cat "$T/$1.rc")
+}
+
+# tty_lines NAME: what the terminal shows, a carriage return starting a line
+# as a newline does.
+tty_lines() { tr '\r' '\n' <"$T/$1.tty" | grep -v '^$'; }
+
+# help_spellings PROG: every option spelling in PROG --help, one a line.
+help_spellings() {
+	"$1" --help | grep -E '^ +-' | sed -E 's/^ +//; s/  .*//' |
+		grep -oE -- '--?[a-zA-Z0-9][a-z0-9-]*' | sort -u
+}
+
+# man_spellings PAGE: every option an .It line of PAGE names.
+man_spellings() {
+	grep '^\.It Fl' "$1" | sed 's/\\-/-/g' | grep -oE 'Fl -?[a-zA-Z0-9][a-z0-9-]*' |
+		sed 's/^Fl /-/' | sort -u
+}
+
+# completion_spellings PROG: every option the completion offers PROG.
+completion_spellings() {
+	sed -n "/^_fxfer_$1_options='/,/^'/p" "$(dirname "$0")/../completion/fxfer.bash" |
+		grep -oE -- '(^| )--?[a-zA-Z0-9][a-z0-9-]*' | tr -d ' ' | sort -u
 }

@@ -1,0 +1,140 @@
+/* The progress meter on a terminal, and the figures of a finished transfer. */
+#include "tool_meter.h"
+
+#include "fxfer.h"
+#include "tool_msgs.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t meter_shown; /* width of the meter's line on screen */
+
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+double tool_seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return seconds_between(start, &now);
+}
+
+/* "12.3 MiB" */
+static void human(char *buf, size_t len, double v)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	size_t u = 0;
+
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+}
+
+void tool_meter_start(struct tool_meter *m, int on, uint64_t total)
+{
+	m->on = on;
+	m->total = total;
+	m->bytes = 0;
+	m->width = 0;
+	clock_gettime(CLOCK_MONOTONIC, &m->start);
+	m->last = m->start;
+}
+
+static void draw(struct tool_meter *m, double secs)
+{
+	char done[32], total[32], rate[32], line[160];
+	double bps = secs > 0 ? (double)m->bytes / secs : 0;
+	int n;
+
+	human(done, sizeof(done), (double)m->bytes);
+	human(rate, sizeof(rate), bps);
+	if (m->total > 0 && bps > 0) {
+		double left = (double)(m->total - (m->bytes < m->total ? m->bytes : m->total)) / bps;
+		human(total, sizeof(total), (double)m->total);
+		n = snprintf(line, sizeof(line), "%s: %s / %s  %3.0f%%  %s/s  %d:%02d left",
+		             tool_name(), done, total, 100.0 * (double)m->bytes / (double)m->total,
+		             rate, (int)left / 60, (int)left % 60);
+	} else {
+		n = snprintf(line, sizeof(line), "%s: %s  %s/s", tool_name(), done, rate);
+	}
+	if (n < 0)
+		return;
+	/* Pad over a longer previous line, then return to the line's start. */
+	fprintf(stderr, "\r%-*s", (int)m->width, line);
+	if ((size_t)n > m->width)
+		m->width = (size_t)n;
+	fflush(stderr);
+	meter_shown = (sig_atomic_t)m->width;
+}
+
+void tool_meter_update(void *meter, uint64_t bytes)
+{
+	struct tool_meter *m = meter;
+	struct timespec now;
+
+	m->bytes = bytes;
+	if (!m->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* The first chunk draws at once, later ones at most ten times a second. */
+	if (m->width > 0 && seconds_between(&m->last, &now) < 0.1)
+		return;
+	m->last = now;
+	draw(m, seconds_between(&m->start, &now));
+}
+
+void tool_meter_end(struct tool_meter *m)
+{
+	meter_shown = 0;
+	if (m->on && m->width > 0)
+		fprintf(stderr, "\r%*s\r", (int)m->width, "");
+	m->width = 0;
+}
+
+void tool_meter_clear_at_death(void)
+{
+	char line[130];
+	size_t w = (size_t)meter_shown;
+
+	if (w == 0 || w > sizeof(line) - 2)
+		return;
+	line[0] = '\r';
+	memset(line + 1, ' ', w);
+	line[w + 1] = '\r';
+	if (write(STDERR_FILENO, line, w + 2) < 0)
+		return; /* nothing more to do about it, dying */
+}
+
+void tool_meter_final(struct tool_meter *m, const char *thing, uint64_t bytes,
+                      const char *outcome)
+{
+	char size[32], rate[32], shown[512];
+	double secs = tool_seconds_since(&m->start);
+
+	if (!m->on)
+		return;
+	human(size, sizeof(size), (double)bytes);
+	human(rate, sizeof(rate), secs > 0 ? (double)bytes / secs : 0.0);
+	fx_escape(shown, sizeof(shown), thing, strlen(thing));
+	tool_say("%s: %s in %.1f s (%s/s), %s", shown, size, secs, rate, outcome);
+}
+
+void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes)
+{
+	struct timespec now;
+	double secs;
+	char rate[32];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = seconds_between(&m->start, &now);
+	human(rate, sizeof(rate), secs > 0 ? (double)bytes / secs : 0.0);
+	snprintf(buf, len, "%" PRIu64 " bytes in %.3f s (%s/s)", bytes, secs, rate);
+}

@@ -1,0 +1,46 @@
+/* The progress meter on a terminal, and the figures of a finished transfer. */
+#ifndef TOOL_METER_H
+#define TOOL_METER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/*
+ * The progress meter: one line on stderr, redrawn at most ten times a second,
+ * with bytes, throughput, and with a known total that total, the percentage
+ * and the time left.  A meter that is off only keeps the clock, for the
+ * summary.  Sizes and rates are in binary units (KiB, MiB, GiB) everywhere.
+ */
+struct tool_meter {
+	int on;
+	uint64_t total;              /* 0 when unknown */
+	uint64_t bytes;
+	struct timespec start, last;
+	size_t width;                /* of the line drawn, to clear it */
+};
+
+void tool_meter_start(struct tool_meter *m, int on, uint64_t total);
+void tool_meter_update(void *meter, uint64_t bytes); /* an fx_progress_fn */
+
+/* Clear the meter's line, so that the next line printed stands alone. */
+void tool_meter_end(struct tool_meter *m);
+
+/* The same from a signal handler: async-signal-safe. */
+void tool_meter_clear_at_death(void);
+
+/*
+ * After a meter that was on: the line that stays on the screen,
+ * "prog: thing: 2.0 GiB in 9.8 s (209.0 MiB/s), outcome".  Nothing when the
+ * meter was off.
+ */
+void tool_meter_final(struct tool_meter *m, const char *thing, uint64_t bytes,
+                      const char *outcome);
+
+/* Seconds since start, a CLOCK_MONOTONIC time. */
+double tool_seconds_since(const struct timespec *start);
+
+/* "N bytes in S s (R MiB/s)" for the -v summary, from the meter's clock. */
+void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes);
+
+#endif

@@ -1,0 +1,114 @@
+/* The programs' options and operands: parsing values, the common options. */
+#include "tool_param.h"
+
+#include "fxfer.h"
+#include "tool_msgs.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+int tool_port(const char *s, int allow_zero)
+{
+	unsigned port;
+	char thing[64];
+
+	snprintf(thing, sizeof(thing), "port '%.40s'", s);
+	if (fx_parse_port(s, &port) < 0) {
+		tool_usage_error(thing, errno != ERANGE ? "not a number" :
+		                 allow_zero ? "out of range (0 to 65535)" : "out of range (1 to 65535)");
+		return -1;
+	}
+	if (port == 0 && !allow_zero) {
+		tool_usage_error(thing, "out of range (1 to 65535)");
+		return -1;
+	}
+	return (int)port;
+}
+
+int tool_size(const char *what, const char *s, uint64_t min, uint64_t max,
+              uint64_t *v)
+{
+	char thing[64], reason[64];
+
+	if (fx_parse_size(s, min, max, v) == 0)
+		return 0;
+	snprintf(thing, sizeof(thing), "%s '%.30s'", what, s);
+	if (errno == ERANGE)
+		snprintf(reason, sizeof(reason), "out of range (%" PRIu64 " to %" PRIu64 ")",
+		         min, max);
+	else
+		snprintf(reason, sizeof(reason), "not a size (digits, then K, M, G or T)");
+	tool_usage_error(thing, reason);
+	return -1;
+}
+
+int tool_chunk(const char *s, size_t *chunk)
+{
+	char thing[64];
+	uint64_t v;
+
+	if (fx_parse_size(s, FX_CHUNK_MIN, FX_CHUNK_MAX, &v) == 0) {
+		*chunk = (size_t)v;
+		return 0;
+	}
+	snprintf(thing, sizeof(thing), "chunk size '%.30s'", s);
+	tool_usage_error(thing, errno == ERANGE ? "out of range (1 to 16M)" :
+	                 "not a size (digits, then K or M)");
+	return -1;
+}
+
+int tool_number(const char *what, const char *s, unsigned long min,
+                unsigned long max, unsigned long *v)
+{
+	char thing[64], reason[64];
+	uint64_t n;
+
+	/* A size without suffix is a plain number: reuse its strict parser. */
+	if (strpbrk(s, "kKmMgGtT") == NULL && fx_parse_size(s, min, max, &n) == 0) {
+		*v = (unsigned long)n;
+		return 0;
+	}
+	snprintf(thing, sizeof(thing), "%s '%.30s'", what, s);
+	snprintf(reason, sizeof(reason), "not a number from %lu to %lu", min, max);
+	tool_usage_error(thing, reason);
+	return -1;
+}
+
+void tool_opts_init(struct tool_opts *t)
+{
+	t->chunk = FX_CHUNK_DEFAULT;
+	t->timeout = 60;
+	t->quiet = t->verbose = t->progress = 0;
+}
+
+int tool_common_option(int c, const char *arg, struct tool_opts *t,
+                       void (*usage)(void))
+{
+	switch (c) {
+	case 'c':
+		return tool_chunk(arg, &t->chunk) < 0 ? -1 : 1;
+	case 't':
+		return tool_number("timeout", arg, 0, 86400, &t->timeout) < 0 ? -1 : 1;
+	case 'q':
+		t->quiet = 1;
+		return 1;
+	case 'v':
+		t->verbose = 1;
+		return 1;
+	case 'P':
+		t->progress = 1;
+		return 1;
+	case 'h':
+		usage();
+		exit(EX_OK);
+	case 'V':
+		tool_version();
+		exit(EX_OK);
+	default:
+		return 0;
+	}
+}

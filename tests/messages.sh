@@ -1,0 +1,141 @@
+#!/bin/sh
+# What a person sees: usage errors that say what to do next, hints after a
+# refusal or a timeout, the screen on a terminal (through a pseudo-terminal
+# that script(1) gives), and options that --help, the manual pages and the
+# completion agree on.  Each function is one CTest test (label "messages"),
+# run as "messages.sh NAME"; exit 77 means skipped.
+. "$(dirname "$0")/lib.sh"
+
+usage_errors_name_the_operand_and_the_way_to_help() {
+	usage fsend "fsend: missing operands PORT and FILE (fsend PORT FILE)"
+	usage fsend "fsend: missing operand FILE after '9000' (fsend PORT FILE)" 9000
+	usage fsend "fsend: too many operands: 'b' (one FILE per fsend; a directory or several files go through tar: see fsend(1))" 9000 a b
+	usage fsend "fsend: --sha265: unknown option" --sha265 0 f
+	usage fsend "fsend: -t: option needs an argument" 0 f -t
+	usage frecv "frecv: missing operands HOST and PORT (frecv HOST PORT)"
+	usage frecv "frecv: missing operand PORT after 'host' (frecv HOST PORT)" host
+	usage frecv "frecv: too many operands: 'photo.jpg' (to store the file under that name: frecv -o 'photo.jpg' HOST PORT)" host 9000 photo.jpg
+	usage frecv "frecv: too many operands: 'c' (frecv HOST PORT)" a b c d
+	usage frecv "frecv: --sha265: unknown option" --sha265 host 9000
+}
+
+host_colon_port_is_shown_as_two_operands() {
+	usage frecv "frecv: missing operand PORT: HOST and PORT are two operands: frecv host 9000" host:9000
+	usage frecv "frecv: missing operand PORT: HOST and PORT are two operands: frecv ::1 9000" "[::1]:9000"
+	usage frecv "frecv: missing operand PORT: HOST and PORT are two operands: frecv 127.0.0.1 80" 127.0.0.1:80
+	# A bare IPv6 address is no host:port.
+	usage frecv "frecv: missing operand PORT after '::1' (frecv HOST PORT)" ::1
+}
+
+count_taking_the_port_is_explained() {
+	# fsend's -n is a count (frecv's is --no-clobber): "-n 9000" took the port.
+	usage fsend "fsend: missing operand FILE after 'photo.jpg' (-n takes a count: '-n 9000' took it; fsend -n COUNT PORT FILE)" -n 9000 photo.jpg
+}
+
+refused_connection_suggests_retry() {
+	start_server peer "$PEER" refuse
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status "frecv, refused" 69 "$RC"
+	expect_output "$T/frecv.err" \
+		"frecv: 127.0.0.1 port $PORT: Connection refused (no sender listening yet? --retry SECS waits for one)"
+	# With --retry the hint would be no news: the plain reason.
+	run_frecv --retry 1 127.0.0.1 "$PORT"
+	expect_status "frecv --retry 1, refused" 69 "$RC"
+	expect_output "$T/frecv.err" "frecv: 127.0.0.1 port $PORT: Connection refused"
+}
+
+# ---- the screen on a terminal ------------------------------------------------
+
+terminal_shows_the_receiver_command_the_meter_and_a_final_line() {
+	random_file "$T/f" 3000000
+	want=$(sha256sum <"$T/f" | cut -c1-64)
+	on_tty fsend "$T" "$FSEND" --sha256 -c 64K 0 "$T/f"
+	wait_text "$T/fsend.tty" "listening on"
+	PORT=$(tty_lines fsend | sed -n 's/^fsend: listening on .*:\([0-9]*\)$/\1/p')
+	[ -n "$PORT" ] || fail "no port: $(cat "$T/fsend.tty")"
+	on_tty frecv "$T/recv" "$FRECV" --sha256 -c 64K 127.0.0.1 "$PORT"
+	tty_status frecv
+	expect_status "frecv on a terminal" 0 "$RC"
+	tty_status fsend
+	expect_status "fsend on a terminal" 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	tty_lines fsend >"$T/fsend.screen"
+	tty_lines frecv >"$T/frecv.screen"
+	# The line to run on the other side follows the listening line.
+	grep -A1 '^fsend: listening on' "$T/fsend.screen" | tail -n 1 |
+		grep -qx "fsend: on the receiving machine: frecv $(hostname) $PORT" ||
+		fail "no receiver's command: $(cat "$T/fsend.screen")"
+	# The meter ran, with the total; the digest line stands alone.
+	grep -q "^fsend: [0-9.]* [KM]*i*B / 2\.9 MiB  *[0-9]*%  .*/s  [0-9]*:[0-9][0-9] left" \
+		"$T/fsend.screen" || fail "no meter with the total: $(cat "$T/fsend.screen")"
+	grep -qx "$want  $T/f" "$T/fsend.screen" || fail "digest line: $(od -c "$T/fsend.tty" | tail -n 12)"
+	grep -qx "$want  receive.dat" "$T/frecv.screen" || fail "digest line: $(cat "$T/frecv.screen")"
+	# A final line stays on each side.
+	grep -qx "fsend: $T/f: 2\.9 MiB in [0-9.]* s ([0-9.]* [KMG]*i*B/s), acknowledged" \
+		"$T/fsend.screen" || fail "no final line: $(cat "$T/fsend.screen")"
+	grep -qx "frecv: receive\.dat: 2\.9 MiB in [0-9.]* s ([0-9.]* [KMG]*i*B/s), stored" \
+		"$T/frecv.screen" || fail "no final line: $(cat "$T/frecv.screen")"
+}
+
+scripts_see_no_terminal_lines() {
+	random_file "$T/f" 3000000
+	start_server fsend "$FSEND" 0 "$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	expect_output "$T/fsend.err" "fsend: listening on [::]:$PORT"
+	[ ! -s "$T/frecv.err" ] || fail "frecv said: $(cat "$T/frecv.err")"
+	expect_output "$T/fsend.out" "message from client: thank you"
+	expect_output "$T/frecv.out" "received file data"
+}
+
+quiet_on_a_terminal_shows_nothing_but_the_port() {
+	random_file "$T/f" 300000
+	on_tty fsend "$T" "$FSEND" -q 0 "$T/f"
+	wait_text "$T/fsend.tty" "listening on"
+	PORT=$(tty_lines fsend | sed -n 's/^fsend: listening on .*:\([0-9]*\)$/\1/p')
+	on_tty frecv "$T/recv" "$FRECV" -q 127.0.0.1 "$PORT"
+	tty_status frecv
+	expect_status "frecv -q on a terminal" 0 "$RC"
+	tty_status fsend
+	expect_status "fsend -q on a terminal" 0 "$RC"
+	[ "$(tty_lines fsend | grep -v '^Script ')" = "fsend: listening on [::]:$PORT" ] ||
+		fail "fsend -q showed: $(tty_lines fsend)"
+	[ -z "$(tty_lines frecv | grep -v '^Script ')" ] || fail "frecv -q showed: $(tty_lines frecv)"
+}
+
+retry_wait_is_said_once_on_a_terminal() {
+	start_server peer "$PEER" refuse
+	on_tty frecv "$T/recv" "$FRECV" --retry 1 127.0.0.1 "$PORT"
+	tty_status frecv
+	expect_status "frecv --retry 1, refused" 69 "$RC"
+	tty_lines frecv | grep -v '^Script ' >"$T/screen"
+	printf 'frecv: waiting for 127.0.0.1 port %s (--retry 1)\nfrecv: 127.0.0.1 port %s: Connection refused\n' \
+		"$PORT" "$PORT" | cmp -s - "$T/screen" || fail "$(cat "$T/screen")"
+	# Not on a terminal: no waiting line.
+	run_frecv --retry 1 127.0.0.1 "$PORT"
+	expect_output "$T/frecv.err" "frecv: 127.0.0.1 port $PORT: Connection refused"
+}
+
+# ---- --help, the manual pages and the completion agree -----------------------
+
+help_options_are_in_the_manual_and_the_completion() {
+	for prog in fsend frecv; do
+		eval "bin=\$$(echo "$prog" | tr a-z A-Z)"
+		help_spellings "$bin" >"$T/help"
+		[ "$(wc -l <"$T/help")" -ge 10 ] || fail "$prog --help: too few options: $(cat "$T/help")"
+		man_spellings "$(dirname "$0")/../man/$prog.1" >"$T/man"
+		completion_spellings "$prog" >"$T/completion"
+		for other in man completion; do
+			comm -3 "$T/help" "$T/$other" >"$T/diff"
+			[ ! -s "$T/diff" ] ||
+				fail "$prog: --help (left) and the $other (right) differ: $(cat "$T/diff")"
+		done
+	done
+}
+
+case ${1:-} in
+'' | *[!a-z0-9_]*) fail "usage: messages.sh TEST_NAME" ;;
+esac
+"$1"
