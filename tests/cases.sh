@@ -389,8 +389,10 @@ progress_meter_drawn_on_a_terminal_and_cleared() {
 	random_file "$T/f" 5000000
 	start_server fsend "$FSEND" -c 64K 0 "$T/f"
 	# script(1) gives frecv a pseudo-terminal as its stderr.
-	(cd "$T/recv" && timeout "$TO" script -qec "$FRECV -c 64K 127.0.0.1 $PORT" /dev/null) >"$T/tty"
-	expect_status "frecv under script" 0 $?
+	on_tty frecv "$T/recv" "$FRECV" -c 64K 127.0.0.1 "$PORT"
+	tty_status frecv
+	expect_status "frecv under script" 0 "$RC"
+	cp "$T/frecv.tty" "$T/tty"
 	wait_server fsend
 	expect_status fsend 0 "$RC"
 	grep -q "frecv: [0-9.]* [KM]*i*B  [0-9.]* [KMG]*i*B/s" "$T/tty" || fail "no meter: $(od -c "$T/tty" | head)"
