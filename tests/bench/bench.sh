@@ -344,7 +344,7 @@ section_tmpfs() {
 		goal=""; [ $t = nc ] && goal=" (goals <= 0.5x, <= 0.6x)"
 		say_ratio "tmpfs: fsend/frecv vs $(label $t): wall $(ratio "$fx_w" "$(med tmpfs $t 1)")x, CPU $(ratio "$fx_c" "$(med tmpfs $t 2)")x$goal"
 	done
-	say_ratio "tmpfs: fsend/frecv --sha256 vs fsend/frecv: wall $(ratio "$(med tmpfs fxs 1)" "$fx_w")x, CPU $(ratio "$(med tmpfs fxs 2)" "$fx_c")x (issue 13 goal <= 2x wall)"
+	say_ratio "tmpfs: fsend/frecv --sha256 vs fsend/frecv: wall $(ratio "$(med tmpfs fxs 1)" "$fx_w")x, CPU $(ratio "$(med tmpfs fxs 2)" "$fx_c")x (goal <= 2x wall)"
 	say_ratio "tmpfs: fsend/frecv --progress vs fsend/frecv: wall $(ratio "$(med tmpfs fxp 1)" "$fx_w")x, CPU $(ratio "$(med tmpfs fxp 2)" "$fx_c")x"
 	[ -n "$B2" ] &&
 		say_ratio "tmpfs: $(label fx2) vs fsend/frecv: wall $(ratio "$(med tmpfs fx2 1)" "$fx_w")x, CPU $(ratio "$(med tmpfs fx2 2)" "$fx_c")x"
