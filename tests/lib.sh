@@ -519,29 +519,30 @@ wait_half_closed() {
 	done
 }
 
-# rewrite_in_flight OPTS: fsend OPTS sends 4 MiB through a relay that holds
-# the last 3 MiB in the kernel's socket buffers (fsend is done sending and
-# waits for the acknowledgement) while the test rewrites the third MiB of
-# the file in place; then the relay lets it through to frecv OPTS.  Statuses
-# in FSEND_RC and FRECV_RC.
+# rewrite_in_flight OPTS: fsend OPTS sends 2 MiB through a relay that holds
+# the last 512 KiB in the kernel's socket buffers (fsend is done sending and
+# waits for the acknowledgement; they hold a few MiB even on a loaded
+# machine) while the test rewrites those 512 KiB of the file in place; then
+# the relay lets them through to frecv OPTS.  Statuses in FSEND_RC and
+# FRECV_RC.
 rewrite_in_flight() {
 	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
-	random_file "$T/f" 4194304
+	random_file "$T/f" 2097152
 	cp "$T/f" "$T/before"
 	mkfifo "$T/go"
 	exec 6<>"$T/go"
 	# shellcheck disable=SC2086 # the options are separate words on purpose
 	start_server fsend "$FSEND" $1 0 "$T/f"
 	_fport=$PORT
-	start_server -k relay "$PEER" hold 127.0.0.1 "$PORT" 1048576 <"$T/go"
+	start_server -k relay "$PEER" hold 127.0.0.1 "$PORT" 1572864 <"$T/go"
 	# shellcheck disable=SC2086
 	(cd "$T/recv" && exec timeout "$TO" "$FRECV" $1 127.0.0.1 "$PORT" \
 		>"$T/frecv.out" 2>"$T/frecv.err") &
 	_frecv=$!
 	next_line relay
-	[ "$LINE" = "peer: holding at 1048576" ] || fail "relay: $LINE"
+	[ "$LINE" = "peer: holding at 1572864" ] || fail "relay: $LINE"
 	wait_half_closed "$_fport"
-	dd if=/dev/urandom of="$T/f" bs=1048576 seek=2 count=1 conv=notrunc status=none
+	dd if=/dev/urandom of="$T/f" bs=524288 seek=3 count=1 conv=notrunc status=none
 	echo go >&6
 	exec 6>&-
 	drain relay
