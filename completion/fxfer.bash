@@ -9,6 +9,7 @@
 # file names, "host" known host names; for any other kind (a number, a size)
 # nothing is offered, since only the user knows it.
 _fxfer_fsend_options='
+net     --allow
 host    -b --bind
 size    -c --chunk
 count   -j --jobs

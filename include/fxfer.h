@@ -371,4 +371,32 @@ int fx_sha256_parse_hex(const char *s, uint8_t d[FX_SHA256_LEN]);
 int fx_ack_parse(const char *buf, size_t len, uint8_t digest[FX_SHA256_LEN],
                  int *has_digest);
 
+/* ---- Who may connect -------------------------------------------------- */
+
+struct sockaddr;
+
+/* A network: an address and how many of its leading bits count. */
+struct fx_net {
+	int family;              /* AF_INET or AF_INET6 */
+	unsigned char addr[16];  /* network byte order; IPv4 in the first 4 */
+	unsigned prefix;         /* 0-32 (IPv4) or 0-128 (IPv6) */
+};
+
+/*
+ * Parse a network from exactly len bytes of s (no NUL needed; one inside is
+ * refused): "ADDR" or "ADDR/PREFIX", ADDR an IPv4 dotted quad or an IPv6
+ * address (no brackets, no zone), PREFIX decimal without sign or leading
+ * zeros, at most 32 or 128; without it the single address.  An IPv4-mapped
+ * IPv6 network (::ffff:a.b.c.d/N, N at least 96) is the IPv4 network it
+ * maps.  Reads no byte past s[len - 1], and at most 46 bytes of the
+ * address.  Returns 0, or -1 with errno EINVAL and *net untouched.
+ */
+int fx_net_parse(const char *s, size_t len, struct fx_net *net);
+
+/*
+ * Is the address sa (AF_INET or AF_INET6; an IPv4-mapped IPv6 address as
+ * the IPv4 address it carries) in net?  1 or 0; any other family is 0.
+ */
+int fx_net_match(const struct fx_net *net, const struct sockaddr *sa);
+
 #endif /* FXFER_H */

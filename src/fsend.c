@@ -26,13 +26,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--progress] [--sha256] port file"
+#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--allow net] [--progress] [--sha256] port file"
+
+/* The --allow networks one fsend takes at most. */
+#define ALLOW_MAX 64
 
 static void usage(void)
 {
 	printf("usage: fsend " SYNOPSIS "\n"
 	       "Listen on port (0: any free port), send file to each client, and wait\n"
 	       "for its acknowledgement.\n\n"
+	       "      --allow NET     serve only clients from NET, ADDR or ADDR/PREFIX\n"
+	       "                      (repeatable; others are reset, and do not count)\n"
 	       "  -b, --bind ADDR     listen on ADDR only (default: every address)\n"
 	       "  -c, --chunk SIZE    move SIZE bytes per call, 1 to 16M (default 1M)\n"
 	       "  -j, --jobs N        serve at most N clients at once (default 16)\n"
@@ -58,6 +63,8 @@ struct opts {
 	unsigned long count;    /* clients to serve; 0: no end (-k) */
 	unsigned long jobs;
 	int sha256;             /* --sha256 */
+	struct fx_net allow[ALLOW_MAX]; /* --allow; none: everyone */
+	size_t nallow;
 	struct tool_opts c;
 };
 
@@ -88,6 +95,7 @@ static int operands_error(int n, char **ops, const char *count_arg)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
+		{ "allow", required_argument, NULL, 'A' },
 		{ "bind", required_argument, NULL, 'b' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "keep-open", no_argument, NULL, 'k' },
@@ -112,6 +120,13 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			continue;
 		}
 		switch (c) {
+		case 'A':
+			if (o->nallow == ALLOW_MAX)
+				return tool_usage_error("--allow", "more than 64 networks");
+			if (fx_net_parse(optarg, strlen(optarg), &o->allow[o->nallow]) < 0)
+				return tool_usage_error(optarg, "not an address or ADDR/PREFIX (--allow)");
+			o->nallow++;
+			break;
 		case 'b':
 			if (*optarg == '\0')
 				return tool_usage_error("bind address", "empty");
@@ -420,6 +435,23 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 	return r->status;
 }
 
+/* The listener, first thing: is the client's address allowed (--allow)? */
+static int admit(int sock, const char *peer, void *arg)
+{
+	const struct input *in = arg;
+	const struct opts *o = in->o;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getpeername(sock, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	for (size_t i = 0; i < o->nallow; i++)
+		if (fx_net_match(&o->allow[i], (struct sockaddr *)&ss))
+			return 1;
+	tool_say("%s: not allowed (--allow), connection reset", peer);
+	return 0;
+}
+
 /* The listener, before a client gets a process: open the file anew, so each
  * client has its own offset (the first gets the one opened at start). */
 static int input_ready(void *arg)
@@ -516,6 +548,8 @@ int main(int argc, char **argv)
 		return status;
 	if ((status = listen_on(&o, &lfd)) != EX_OK)
 		return status;
+	if (o.nallow > 0)
+		sv.admit = admit;
 	sv.jobs = o.jobs;
 	sv.count = o.count;
 	sv.log_each = o.count != 1 || o.c.verbose;

@@ -162,6 +162,13 @@ static void take_client(int lfd, const struct sv_opts *o)
 		close(sock);
 		return;
 	}
+	/* Refused here, by a reset: no process for a client not allowed, so
+	 * a flood of them cannot hold up one that is. */
+	if (o->admit != NULL && !o->admit(sock, kids[slot].peer, o->arg)) {
+		close(sock);
+		kids[slot].peer[0] = '\0';
+		return;
+	}
 	if ((status = o->ready(o->arg)) != EX_OK) {
 		worst = status;
 		close(sock);

@@ -7,6 +7,10 @@ struct sv_opts {
 	unsigned long jobs;   /* at most this many clients served at once */
 	unsigned long count;  /* clients to serve; 0: until stopped */
 	int log_each;         /* a line for each transfer a signal cut */
+	/* In the listener, first thing: may the client at address peer
+	 * (socket sock) be served?  0 refuses it: it is reset, gets no
+	 * process and does not count.  NULL: everyone may. */
+	int (*admit)(int sock, const char *peer, void *arg);
 	/* In the listener, before a client gets a process: make the input
 	 * ready.  Returns 0, or an exit status (after saying why) to refuse
 	 * this client. */

@@ -11,7 +11,11 @@ BIG=""
 AT_EXIT=""   # more clean-up commands, run first
 cleanup() {
 	eval "$AT_EXIT"
-	for p in $BG; do kill "$p" 2>/dev/null; done
+	# Only our own children: the number of one that ended long ago may
+	# belong to another test's process by now.
+	for p in $BG; do
+		[ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = $$ ] && kill "$p" 2>/dev/null
+	done
 	rm -rf "$T" $BIG
 }
 trap cleanup EXIT
@@ -825,4 +829,31 @@ man_spellings() {
 completion_spellings() {
 	sed -n "/^_fxfer_$1_options='/,/^'/p" "$(dirname "$0")/../completion/fxfer.bash" |
 		grep -oE -- '(^| )--?[a-zA-Z0-9][a-z0-9-]*' | tr -d ' ' | sort -u
+}
+
+# ---- who may connect (allow.sh) ----------------------------------------------
+
+# allow_case NETS SRC WANT: fsend --allow NETS (words: more --allow options
+# may follow) serving one client; a client from address SRC is "served" (it
+# gets the file, fsend exits 0) or "reset" (fsend goes on waiting: a stop
+# ends it, 143).
+allow_case() {
+	# shellcheck disable=SC2086 # NETS may carry further --allow options
+	start_server fsend "$FSEND" --allow $1 0 "$T/f"
+	case $2 in *:*) _dst=::1 ;; *) _dst=127.0.0.1 ;; esac
+	timeout "$TO" "$PEER" from "$2" "$_dst" "$PORT" 2>"$T/client.err"
+	_rc=$?
+	if [ "$3" = served ]; then
+		expect_status "--allow $1, a client from $2" 0 "$_rc"
+		wait_server fsend
+		expect_status "fsend --allow $1" 0 "$RC"
+	else
+		expect_status "--allow $1, a client from $2 (3: reset)" 3 "$_rc"
+		kill -TERM "$(pid_of fsend)"
+		wait_server fsend
+		expect_status "fsend --allow $1, stopped" 143 "$RC"
+		grep -q "^fsend: .*: not allowed (--allow), connection reset\$" "$T/fsend.err" ||
+			fail "no refusal logged: $(cat "$T/fsend.err")"
+	fi
+	rm -f "$T"/fsend.*
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static void die(const char *what)
@@ -414,6 +415,86 @@ static int relay_stream(const char *host, const char *port, unsigned long long f
 	return 0;
 }
 
+/* A TCP connection to host:port from the local address src (any loopback
+ * address is this machine's: 127.0.0.2 is a second client). */
+static int connect_from(const char *src, const char *host, const char *port)
+{
+	struct addrinfo hints, *local, *remote;
+	int fd;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo(src, "0", &hints, &local) != 0)
+		die("source address");
+	hints.ai_family = local->ai_family;
+	hints.ai_flags = 0;
+	if (getaddrinfo(host, port, &hints, &remote) != 0)
+		die("address");
+	fd = socket(local->ai_family, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, local->ai_addr, local->ai_addrlen) < 0)
+		die("bind");
+	if (connect(fd, remote->ai_addr, remote->ai_addrlen) < 0)
+		die("connect");
+	freeaddrinfo(local);
+	freeaddrinfo(remote);
+	return fd;
+}
+
+/*
+ * A client from address src: reads to the end and acknowledges, saying
+ * "peer: got N bytes" (exit 0), or "peer: reset" (exit 3) when the server
+ * reset the connection instead.
+ */
+static int client_from(const char *src, const char *host, const char *port)
+{
+	int fd = connect_from(src, host, port);
+	char buf[65536];
+	long long got = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		got += n;
+	if (n < 0) {
+		fprintf(stderr, "peer: reset\n");
+		return 3;
+	}
+	if (fx_write_full(fd, FX_ACK, FX_ACK_LEN) < 0)
+		die("write ack");
+	close(fd);
+	fprintf(stderr, "peer: got %lld bytes\n", got);
+	return 0;
+}
+
+/*
+ * count connections from src, one after another, each waiting for the
+ * server's answer: "peer: N reset, M served in S s" (a served one is read
+ * to the end and never acknowledged).
+ */
+static int flood_from(const char *src, const char *host, const char *port, const char *count)
+{
+	unsigned long n = strtoul(count, NULL, 10), reset = 0, served = 0;
+	struct timespec t0, t1;
+	char buf[65536];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned long i = 0; i < n; i++) {
+		int fd = connect_from(src, host, port);
+		ssize_t r;
+		while ((r = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (r < 0)
+			reset++;
+		else
+			served++;
+		close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "peer: %lu reset, %lu served in %.3f s\n", reset, served,
+	        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
+}
+
 /* Exit 0 when an IPv6 loopback exists to bind to. */
 static int has_ipv6_loopback(void)
 {
@@ -449,6 +530,10 @@ int main(int argc, char **argv)
 		return relay_stream(argv[2], argv[3], strtoull(argv[4], NULL, 10), ULLONG_MAX);
 	if (argc == 5 && strcmp(argv[1], "hold") == 0)
 		return relay_stream(argv[2], argv[3], ULLONG_MAX, strtoull(argv[4], NULL, 10));
+	if (argc == 5 && strcmp(argv[1], "from") == 0)
+		return client_from(argv[2], argv[3], argv[4]);
+	if (argc == 6 && strcmp(argv[1], "flood-from") == 0)
+		return flood_from(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "server") == 0)
 		return bad_server(argv[2], argv[3]);
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "client") == 0)
@@ -457,6 +542,7 @@ int main(int argc, char **argv)
 	                "       client noread|noack|close|reset|echo|early HOST PORT |\n"
 	                "       nonblocking-stdin COMMAND [ARG...] |\n"
 	                "       relay HOST PORT FLIP_OFFSET | hold HOST PORT OFFSET |\n"
+	                "       from SRC HOST PORT | flood-from SRC HOST PORT COUNT |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"
 	                "       client digest HOST PORT HEX |\n"
 	                "       has-ipv6-loopback | refuse | full | textbook-server FILE |\n"

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -92,6 +94,89 @@ static int parse_port_rejects_junk_sign_and_range(void)
 	}
 	CHECK(fx_parse_port("65536", &p) == -1 && errno == ERANGE);
 	CHECK(fx_parse_port("99999999999999999999999", &p) == -1 && errno == ERANGE);
+	return 0;
+}
+
+/* Parse text as a network; -1 when it is refused. */
+static int net(const char *text, struct fx_net *n)
+{
+	return fx_net_parse(text, strlen(text), n);
+}
+
+/* A sockaddr for the numeric address text, in *ss. */
+static const struct sockaddr *addr(const char *text, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(text, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)ss;
+		s6->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, text, &s6->sin6_addr);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)ss;
+		s4->sin_family = AF_INET;
+		inet_pton(AF_INET, text, &s4->sin_addr);
+	}
+	return (const struct sockaddr *)ss;
+}
+
+static int net_parse_takes_addresses_and_prefixes(void)
+{
+	struct fx_net n;
+	CHECK(net("127.0.0.1", &n) == 0 && n.family == AF_INET && n.prefix == 32);
+	CHECK(net("10.0.0.0/8", &n) == 0 && n.family == AF_INET && n.prefix == 8);
+	CHECK(net("0.0.0.0/0", &n) == 0 && n.prefix == 0);
+	CHECK(net("::1", &n) == 0 && n.family == AF_INET6 && n.prefix == 128);
+	CHECK(net("2001:db8::/32", &n) == 0 && n.family == AF_INET6 && n.prefix == 32);
+	CHECK(net("::/0", &n) == 0 && n.family == AF_INET6 && n.prefix == 0);
+	/* An IPv4-mapped network is its IPv4 network. */
+	CHECK(net("::ffff:10.1.2.3/104", &n) == 0 && n.family == AF_INET && n.prefix == 8 &&
+	      n.addr[0] == 10 && n.addr[1] == 1);
+	/* Exactly len bytes: what follows is not read. */
+	CHECK(fx_net_parse("10.0.0.1/8junk", 10, &n) == 0 && n.prefix == 8);
+	return 0;
+}
+
+static int net_parse_refuses_malformed(void)
+{
+	static const char *const bad[] = { "", "/8", "1.2.3", "1.2.3.4.5", "1.2.3.4/", "1.2.3.4/33",
+	                                   "1.2.3.4/08", "1.2.3.4/-1", "1.2.3.4/+8", "::1/129",
+	                                   "[::1]", "::ffff:1.2.3.4/95", "localhost", " 1.2.3.4",
+	                                   "1.2.3.4 ", "fe80::1%lo", "1.2.3.4/8/8", "01.2.3.4" };
+	struct fx_net n = { 0 }, before;
+	before = n;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		CHECK(net(bad[i], &n) == -1 && errno == EINVAL);
+		CHECK(memcmp(&n, &before, sizeof(n)) == 0);
+	}
+	/* A NUL inside the bytes given is refused, not a place to stop. */
+	CHECK(fx_net_parse("1.2.3.4\0/8", 9, &n) == -1);
+	return 0;
+}
+
+static int net_match_checks_the_prefix_bits(void)
+{
+	struct fx_net n;
+	struct sockaddr_storage ss;
+	CHECK(net("127.0.0.0/8", &n) == 0);
+	CHECK(fx_net_match(&n, addr("127.0.0.2", &ss)) == 1);
+	CHECK(fx_net_match(&n, addr("128.0.0.1", &ss)) == 0);
+	/* A dual-stack socket's view of an IPv4 peer. */
+	CHECK(fx_net_match(&n, addr("::ffff:127.1.2.3", &ss)) == 1);
+	CHECK(fx_net_match(&n, addr("::1", &ss)) == 0);
+	CHECK(net("192.168.1.128/25", &n) == 0);
+	CHECK(fx_net_match(&n, addr("192.168.1.200", &ss)) == 1);
+	CHECK(fx_net_match(&n, addr("192.168.1.127", &ss)) == 0);
+	CHECK(net("::1", &n) == 0);
+	CHECK(fx_net_match(&n, addr("::1", &ss)) == 1);
+	CHECK(fx_net_match(&n, addr("::2", &ss)) == 0);
+	CHECK(fx_net_match(&n, addr("127.0.0.1", &ss)) == 0);
+	CHECK(net("2001:db8::/33", &n) == 0);
+	CHECK(fx_net_match(&n, addr("2001:db8:7fff::1", &ss)) == 1);
+	CHECK(fx_net_match(&n, addr("2001:db8:8000::1", &ss)) == 0);
+	CHECK(net("0.0.0.0/0", &n) == 0);
+	CHECK(fx_net_match(&n, addr("203.0.113.9", &ss)) == 1);
+	CHECK(fx_net_match(&n, addr("2001:db8::1", &ss)) == 0);
 	return 0;
 }
 
@@ -1111,6 +1196,9 @@ static const struct {
 	const char *name;
 	int (*fn)(void);
 } tests[] = {
+	T(net_parse_takes_addresses_and_prefixes),
+	T(net_parse_refuses_malformed),
+	T(net_match_checks_the_prefix_bits),
 	T(parse_port_accepts_0_to_65535),
 	T(parse_port_rejects_junk_sign_and_range),
 	T(parse_size_takes_k_m_g_and_t_suffixes),
