@@ -364,7 +364,8 @@ int fx_sha256_parse_hex(const char *s, uint8_t d[FX_SHA256_LEN]);
 /*
  * Judge an acknowledgement, buf[0..len): "thank you", then optionally a
  * newline (or CR LF) and optionally a NUL; after the NUL optionally
- * FX_ACK_SHA256, 64 hex digits and a newline, as frecv --sha256 sends.
+ * FX_ACK_SHA256, 64 lowercase hex digits and a newline, as frecv --sha256
+ * sends.  Reads no byte past buf[len - 1].
  * Returns 1 for an acknowledgement, with *has_digest 1 and the digest in
  * digest when it carried one (else *has_digest 0); 0 for anything else.
  */

@@ -286,7 +286,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* Foreground, one thread: the tests stop it by unmounting. */
-	char *fargv[] = { argv[0], "-f", "-s", "-o", "fsname=faultfs,default_permissions",
+	/* auto_unmount: a test killed by its timeout leaves no mount behind. */
+	char *fargv[] = { argv[0], "-f", "-s", "-o", "fsname=faultfs,default_permissions,auto_unmount",
 	                  argv[2], NULL };
 	return fuse_main(6, fargv, &ops, NULL);
 }

@@ -249,6 +249,11 @@ static int ack_with_digest_gives_the_digest(void)
 	CHECK(fx_ack_parse(ack, (size_t)n - 20, d, &has) == 0);
 	ack[20] = 'g';
 	CHECK(fx_ack_parse(ack, (size_t)n, d, &has) == 0);
+	/* One spelling on the wire: an uppercase digit is refused. */
+	ack[20] = 'A';
+	CHECK(fx_ack_parse(ack, (size_t)n, d, &has) == 0);
+	ack[20] = 'a';
+	CHECK(fx_ack_parse(ack, (size_t)n, d, &has) == 1 && has == 1);
 	return 0;
 }
 

@@ -90,7 +90,9 @@ int fx_ack_parse(const char *buf, size_t len, uint8_t digest[FX_SHA256_LEN],
 		    memcmp(buf + i, FX_ACK_SHA256, tag) == 0 && buf[len - 1] == '\n') {
 			memcpy(hex, buf + i + tag, FX_SHA256_HEX_LEN);
 			hex[FX_SHA256_HEX_LEN] = '\0';
-			if (fx_sha256_parse_hex(hex, digest) < 0)
+			/* On the wire one spelling only: lowercase, as frecv sends it. */
+			if (strspn(hex, "0123456789abcdef") != FX_SHA256_HEX_LEN ||
+			    fx_sha256_parse_hex(hex, digest) < 0)
 				return 0;
 			*has_digest = 1;
 			return 1;
