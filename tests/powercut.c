@@ -20,6 +20,10 @@
 /* linux/fs.h's FS_IOC_SHUTDOWN (ext4's and xfs's GOINGDOWN) and its flag. */
 #define GOINGDOWN _IOR('X', 125, uint32_t)
 #define GOINGDOWN_NOLOGFLUSH 2u
+#ifndef __GLIBC__
+#undef GOINGDOWN
+#define GOINGDOWN ((int)_IOR('X', 125, uint32_t)) /* musl's ioctl(2) takes an int */
+#endif
 
 int main(int argc, char **argv)
 {
