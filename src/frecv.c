@@ -308,12 +308,13 @@ static int connect_to(const struct opts *o, int *sock)
 			break;
 		if ((waited = tool_seconds_since(&start)) >= (double)o->retry)
 			break;
+		/* The host as typed may hold anything: escaped, as in every message. */
+		fx_escape(thing, sizeof(thing), o->host, strlen(o->host));
 		if (o->c.verbose) {
-			tool_say("%s port %s: %s, retrying", o->host, o->port,
-			        strerror(errno));
+			tool_say("%s port %s: %s, retrying", thing, o->port, strerror(errno));
 		} else if (!told && !o->c.quiet && isatty(STDERR_FILENO)) {
 			/* A person waits too: once, not a line per try. */
-			tool_say("waiting for %s port %s (--retry %lu)", o->host, o->port, o->retry);
+			tool_say("waiting for %s port %s (--retry %lu)", thing, o->port, o->retry);
 			told = 1;
 		}
 		back_off(&pause, 1000000000, (double)o->retry - waited);
