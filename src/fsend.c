@@ -230,7 +230,7 @@ fail:
  * listening line name ends with the port), as croc and wormhole print. */
 static void tell_receiver(const struct opts *o, const char *name)
 {
-	char host[256];
+	char host[256], shown[256];
 	const char *port = strrchr(name, ':');
 
 	if (port == NULL)
@@ -240,7 +240,8 @@ static void tell_receiver(const struct opts *o, const char *name)
 	else if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
 		return;
 	host[sizeof(host) - 1] = '\0';
-	tool_say("on the receiving machine: frecv %s %s", host, port + 1);
+	fx_escape(shown, sizeof(shown), host, strlen(host));
+	tool_say("on the receiving machine: frecv %s %s", shown, port + 1);
 }
 
 static int listen_on(const struct opts *o, int *lfd)
