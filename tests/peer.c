@@ -416,7 +416,9 @@ static int relay_stream(const char *host, const char *port, unsigned long long f
 }
 
 /* A TCP connection to host:port from the local address src (any loopback
- * address is this machine's: 127.0.0.2 is a second client). */
+ * address is this machine's: 127.0.0.2 is a second client).  -1 when a
+ * reset came so soon that connect(2) itself reports it, as it can on
+ * loopback when the server resets as soon as it accepts. */
 static int connect_from(const char *src, const char *host, const char *port)
 {
 	struct addrinfo hints, *local, *remote;
@@ -434,8 +436,12 @@ static int connect_from(const char *src, const char *host, const char *port)
 	fd = socket(local->ai_family, SOCK_STREAM, 0);
 	if (fd < 0 || bind(fd, local->ai_addr, local->ai_addrlen) < 0)
 		die("bind");
-	if (connect(fd, remote->ai_addr, remote->ai_addrlen) < 0)
-		die("connect");
+	if (connect(fd, remote->ai_addr, remote->ai_addrlen) < 0) {
+		if (errno != ECONNRESET)
+			die("connect");
+		close(fd);
+		fd = -1;
+	}
 	freeaddrinfo(local);
 	freeaddrinfo(remote);
 	return fd;
@@ -451,9 +457,9 @@ static int client_from(const char *src, const char *host, const char *port)
 	int fd = connect_from(src, host, port);
 	char buf[65536];
 	long long got = 0;
-	ssize_t n;
+	ssize_t n = -1;
 
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
 		got += n;
 	if (n < 0) {
 		fprintf(stderr, "peer: reset\n");
@@ -480,14 +486,15 @@ static int flood_from(const char *src, const char *host, const char *port, const
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned long i = 0; i < n; i++) {
 		int fd = connect_from(src, host, port);
-		ssize_t r;
-		while ((r = read(fd, buf, sizeof(buf))) > 0)
+		ssize_t r = -1;
+		while (fd >= 0 && (r = read(fd, buf, sizeof(buf))) > 0)
 			;
 		if (r < 0)
 			reset++;
 		else
 			served++;
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fprintf(stderr, "peer: %lu reset, %lu served in %.3f s\n", reset, served,
