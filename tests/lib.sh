@@ -438,10 +438,11 @@ stop_every_way() {
 	done
 }
 
-# slow_transfer: fsend (one byte per call, no timeout) to frecv --progress,
+# slow_transfer [SIZE]: fsend (one byte per call, no timeout) sending a file
+# of SIZE bytes (4 MB) to frecv --progress,
 # returning once frecv has drawn its meter: the transfer is under way.
 slow_transfer() {
-	random_file "$T/f" 4000000
+	random_file "$T/f" "${1:-4000000}"
 	echo precious >"$T/recv/receive.dat"
 	start_server fsend "$FSEND" -c 1 -t 0 0 "$T/f"
 	start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --progress -t 0 127.0.0.1 "$3"' \
