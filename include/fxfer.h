@@ -72,6 +72,14 @@ ssize_t fx_read_line(int fd, char *buf, size_t len);
 ssize_t fx_read_line_masked(int fd, char *buf, size_t len, unsigned timeout,
                             const sigset_t *wait_mask);
 
+/*
+ * Read one line from the socket sock: up to and including its first
+ * newline, and never a byte past it (what follows stays in the socket for
+ * the next read: a line followed by data), or until EOF or len bytes,
+ * retrying EINTR.  Returns the byte count, or -1 with errno set.
+ */
+ssize_t fx_recv_line(int sock, char *buf, size_t len);
+
 /* ---- Bulk transfer ---------------------------------------------------- */
 
 struct fx_sha256;
@@ -218,6 +226,7 @@ struct fx_outfile {
 	                    * reused by a file made meanwhile; -1 when none */
 	const char *why;   /* after a refusal whose errno alone would not say
 	                    * why (EPERM, EBUSY), the reason in words; else NULL */
+	int keep;          /* 1: tmp is the .part file (fx_out_open_part) */
 };
 
 /*
@@ -245,6 +254,22 @@ struct fx_outfile {
  * errno set and nothing created.
  */
 int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode);
+
+/*
+ * fx_out_open for a transfer that can be resumed: the data goes to
+ * "PATH.part" beside the target instead of a temporary file, made (mode
+ * 0600) if missing and kept as it is if there: fd is open on it for reading
+ * and writing, at offset 0.  It is locked (flock(2)) while out holds it, so
+ * a second one fails with EBUSY.  The target is checked and replaced as by
+ * fx_out_open.  Refused besides, with out->why saying why: EEXIST when the
+ * .part file is a symbolic link or no regular file, EACCES when someone else
+ * planted it in a sticky world-writable directory, ENAMETOOLONG when the
+ * name with ".part" added would be too long, EPERM in an append-only
+ * directory.  A device or FIFO target is opened as by fx_out_open (no .part:
+ * out->keep stays 0).  fx_out_abort then keeps the .part file, fsynced (its
+ * directory too), unless it is empty.  Returns 0, or -1 with errno.
+ */
+int fx_out_open_part(struct fx_outfile *out, const char *path, mode_t mode);
 
 /* Use the open descriptor fd (standard output) as the output, as it is. */
 void fx_out_use_fd(struct fx_outfile *out, int fd);
@@ -285,7 +310,8 @@ int fx_out_commit(struct fx_outfile *out);
  */
 int fx_out_commit_new(struct fx_outfile *out);
 
-/* Drop the output: remove the temporary file, if any, and release out.  Keeps errno. */
+/* Drop the output: remove the temporary file, if any (a .part file is kept,
+ * see fx_out_open_part), and release out.  Keeps errno. */
 void fx_out_abort(struct fx_outfile *out);
 
 /* ---- Parsing and checking ---------------------------------------------- */
@@ -371,6 +397,48 @@ int fx_sha256_parse_hex(const char *s, uint8_t d[FX_SHA256_LEN]);
  */
 int fx_ack_parse(const char *buf, size_t len, uint8_t digest[FX_SHA256_LEN],
                  int *has_digest);
+
+/*
+ * Add the len bytes of the file fd from offset off to the digest ctx, read
+ * with pread(2) (fd's offset is not moved).  A file shorter than that is
+ * EIO.  Returns 0, or -1 with errno set (ctx then holds part of them).
+ */
+int fx_sha256_file(int fd, uint64_t off, uint64_t len, struct fx_sha256 *ctx);
+
+/* ---- Resuming a transfer ---------------------------------------------- */
+
+/*
+ * With --resume on both sides, before any data, the receiver sends one
+ * request line and the sender answers with one reply line, then sends its
+ * file from the offset the reply names (docs/protocol.md):
+ *
+ *   request  "fxfer-resume/1 have=LEN sha256=HEX\n"
+ *   reply    "fxfer-resume/1 size=SIZE from=OFFSET\n"
+ *
+ * LEN, SIZE and OFFSET are decimal (no sign, no leading zero), at most
+ * 2^63 - 1; HEX is 64 lowercase hex digits, the SHA-256 of the LEN bytes
+ * the receiver holds.  A later version may add fields, each " KEY=VALUE",
+ * before the newline: version 1 ignores them.  A line is at most
+ * FX_RESUME_MAX bytes, the newline included.
+ */
+#define FX_RESUME_MAX ((size_t)256)
+
+/* Format the request (fx_resume_request) or the reply (fx_resume_reply) into
+ * buf, NUL-terminated.  Returns the line's length, newline included. */
+size_t fx_resume_request(char buf[FX_RESUME_MAX], uint64_t have,
+                         const uint8_t digest[FX_SHA256_LEN]);
+size_t fx_resume_reply(char buf[FX_RESUME_MAX], uint64_t size, uint64_t from);
+
+/*
+ * Parse buf[0..len), exactly one line with its newline as the last byte
+ * (no NUL needed; nothing may follow it), as a request or a reply.  A reply
+ * whose OFFSET is beyond its SIZE is refused.  Reads no byte past
+ * buf[len - 1].  Returns 0, or -1 with errno EPROTONOSUPPORT (a line of
+ * another version) or EINVAL (anything else), the outputs untouched.
+ */
+int fx_resume_request_parse(const char *buf, size_t len, uint64_t *have,
+                            uint8_t digest[FX_SHA256_LEN]);
+int fx_resume_reply_parse(const char *buf, size_t len, uint64_t *size, uint64_t *from);
 
 /* ---- Who may connect -------------------------------------------------- */
 

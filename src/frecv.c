@@ -26,16 +26,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--expect-sha256 hex] [--max-size size] [--retry seconds] [--progress] [--sha256] host port"
+#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--expect-sha256 hex] [--max-size size] [--retry seconds] [--progress] [--resume] [--sha256] host port"
+
+/* The bytes of a line that is not the resume line expected shown in the
+ * message, at most: its start says enough (a file's bytes, a web request). */
+#define SHOWN ((size_t)48)
 
 /* The named temporary file a signal must remove; empty when there is none
  * (an unnamed one, on Linux, vanishes with the process by itself). */
 static char tmp_path[PATH_MAX];
+/* The .part file (--resume), kept and made durable when a signal ends
+ * frecv; -1 when there is none. */
+static volatile sig_atomic_t part_fd = -1;
 
 static void on_signal(int sig)
 {
 	if (tmp_path[0] != '\0')
 		unlink(tmp_path);
+	if (part_fd >= 0)
+		(void)fsync(part_fd);
 	tool_die_by_signal(sig);
 }
 
@@ -58,6 +67,9 @@ static void usage(void)
 	       "  -t, --timeout SECS give up on a connect or a transfer idle this long\n"
 	       "                    (default 60, 0: never)\n"
 	       "      --retry SECS  retry a refused connection for up to SECS seconds\n"
+	       "      --resume      keep what arrives in PATH.part, and go on from there\n"
+	       "                    next time, once the server proved it has the same\n"
+	       "                    bytes (fsend --resume)\n"
 	       "  -q, --quiet       print only errors (and the digest line --sha256 asks for)\n"
 	       "  -v, --verbose     print a summary line: bytes, time, rate, peer\n"
 	       "      --progress    draw a progress meter even if stderr is no terminal\n"
@@ -73,6 +85,7 @@ struct opts {
 	unsigned long retry;
 	uint64_t max_size;   /* 0: no limit */
 	int sha256;          /* --sha256 */
+	int resume;          /* --resume */
 	int expect;          /* --expect-sha256 given: */
 	uint8_t expected[FX_SHA256_LEN];
 	int no_clobber;
@@ -134,6 +147,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "max-size", required_argument, NULL, 'S' },
 		{ "sha256", no_argument, NULL, 'H' },
 		{ "expect-sha256", required_argument, NULL, 'E' },
+		{ "resume", no_argument, NULL, 'U' },
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -177,6 +191,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'n':
 			o->no_clobber = 1;
 			break;
+		case 'U':
+			o->resume = 1;
+			break;
 		default:
 			return tool_option_error(c, optopt, argv[optind - 1]);
 		}
@@ -190,6 +207,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (tool_port(o->port, 0) < 0)
 		return EX_USAGE;
 	o->shown = strcmp(o->output, "-") == 0 ? "standard output" : o->output;
+	if (o->resume && strcmp(o->output, "-") == 0)
+		return tool_usage_error("--resume", "keeps what arrives in a file (PATH.part): "
+		                        "not with -o -");
 	return EX_OK;
 }
 
@@ -221,10 +241,13 @@ static int is_stdout(const char *path)
 	        !S_ISREG(st.st_mode));
 }
 
-/* Let the signal handler know the named temporary file, if there is one. */
+/* Let the signal handler know the named temporary file, if there is one,
+ * or the .part file it must keep. */
 static void arm_tmp(const struct fx_outfile *out)
 {
-	if (out->tmp != NULL && strlen(out->tmp) < sizeof(tmp_path))
+	if (out->keep)
+		part_fd = out->fd;
+	else if (out->tmp != NULL && strlen(out->tmp) < sizeof(tmp_path))
 		memcpy(tmp_path, out->tmp, strlen(out->tmp) + 1);
 }
 
@@ -237,6 +260,17 @@ static void back_off(long *ns, long max, double left)
 
 	nanosleep(&t, NULL);
 	*ns = *ns < max / 2 ? *ns * 2 : max;
+}
+
+/* Drop the output (nothing stays but a .part file) and forget it for the
+ * signal handler. */
+static void drop_output(struct fx_outfile *out)
+{
+	tool_block_signals();
+	fx_out_abort(out);
+	tmp_path[0] = '\0';
+	part_fd = -1;
+	tool_unblock_signals();
 }
 
 /*
@@ -265,9 +299,16 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 	for (;;) {
 		/* The handler must know a named temporary file from its birth. */
 		tool_block_signals();
-		if ((r = fx_out_open(out, o->output, 0666)) == 0)
+		r = o->resume ? fx_out_open_part(out, o->output, 0666) :
+		                fx_out_open(out, o->output, 0666);
+		if (r == 0)
 			arm_tmp(out);
 		tool_unblock_signals();
+		if (r == 0 && o->resume && !out->keep) {
+			drop_output(out);
+			return tool_usage_error(o->output, "--resume keeps what arrives in PATH.part "
+			                        "beside a regular file: not for a device or FIFO");
+		}
 		if (r == 0)
 			return EX_OK;
 		if (errno != ENXIO)
@@ -280,14 +321,6 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 	}
 }
 
-/* Drop the output (nothing stays) and forget it for the signal handler. */
-static void drop_output(struct fx_outfile *out)
-{
-	tool_block_signals();
-	fx_out_abort(out);
-	tmp_path[0] = '\0';
-	tool_unblock_signals();
-}
 
 /* Connect; with --retry, retry refused or unreachable for o->retry seconds,
  * waiting a little longer each time (0.1 s doubling up to 1 s), the last
@@ -336,6 +369,126 @@ static int connect_to(const struct opts *o, int *sock)
 	return tool_fail(tool_net_status(e), thing, tool_reason(e, o->c.timeout));
 }
 
+/* What a resumed transfer (--resume) agrees on. */
+struct resume {
+	char part[PATH_MAX + 8];   /* the .part file, as named in messages */
+	uint64_t have;             /* the bytes it held at the start */
+	struct fx_sha256 prefix;   /* their digest, not yet final */
+	uint64_t size;             /* the whole file's, as the server says */
+	uint64_t from;             /* where this run starts: 0 or have */
+};
+
+/* --resume, before connecting: what the .part file holds, and its digest. */
+static int measure_part(const struct opts *o, struct fx_outfile *out, struct resume *rs)
+{
+	struct stat st;
+
+	snprintf(rs->part, sizeof(rs->part), "%s.part", o->output);
+	fx_sha256_init(&rs->prefix);
+	if (fstat(out->fd, &st) < 0 ||
+	    fx_sha256_file(out->fd, 0, (uint64_t)st.st_size, &rs->prefix) < 0) {
+		int e = errno;
+		drop_output(out);
+		return tool_fail(EX_IOERR, rs->part, strerror(e));
+	}
+	rs->have = (uint64_t)st.st_size;
+	return EX_OK;
+}
+
+/* The server's answer to the resume request was not one: say what came. */
+static int no_reply(const char *thing, const char *what)
+{
+	char reason[4 * FX_RESUME_MAX + 160];
+
+	snprintf(reason, sizeof(reason), "%s (fsend --resume answers the resume request; "
+	         "a server without it cannot resume)", what);
+	return tool_fail(EX_PROTOCOL, thing, reason);
+}
+
+/*
+ * --resume, once connected: send what the .part file holds, read where the
+ * server goes on from, and make the .part file ready for the bytes to come
+ * (emptied when what it holds is not the start of the server's file).
+ */
+static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out, int sock,
+                        const char *thing, struct resume *rs)
+{
+	char line[FX_RESUME_MAX], shown[4 * SHOWN + 8], what[4 * SHOWN + 128];
+	uint8_t d[FX_SHA256_LEN];
+	struct fx_sha256 copy = rs->prefix;
+	ssize_t n;
+
+	fx_sha256_final(&copy, d);
+	if (fx_write_full(sock, line, fx_resume_request(line, rs->have, d)) < 0)
+		return tool_fail(EX_IOERR, thing, tool_reason(errno, o->c.timeout));
+	if ((n = fx_recv_line(sock, line, sizeof(line))) < 0)
+		return no_reply(thing, tool_reason(errno, o->c.timeout));
+	if (n == 0)
+		return no_reply(thing, "closed without a resume reply");
+	if (fx_resume_reply_parse(line, (size_t)n, &rs->size, &rs->from) < 0) {
+		fx_escape(shown, sizeof(shown), line, (size_t)n < SHOWN ? (size_t)n : SHOWN);
+		snprintf(what, sizeof(what), errno == EPROTONOSUPPORT ?
+		         "a resume reply of another version: \"%s%s\"" :
+		         "not a resume reply: \"%s%s\"", shown,
+		         (size_t)n > SHOWN ? "..." : "");
+		return no_reply(thing, what);
+	}
+	if (rs->from != 0 && rs->from != rs->have) {
+		snprintf(what, sizeof(what), "the server would go on from byte %" PRIu64
+		         ", but the .part file holds %" PRIu64, rs->from, rs->have);
+		return tool_fail(EX_PROTOCOL, thing, what);
+	}
+	if (o->max_size != 0 && rs->size > o->max_size) {
+		tool_say("%s: a file of %" PRIu64 " bytes, more than %" PRIu64
+		         " (--max-size): connection reset", thing, rs->size, o->max_size);
+		return EX_DATAERR;
+	}
+	if (rs->from == 0 && rs->have > 0) {
+		/* Never a mix of two versions: what is kept goes. */
+		if (ftruncate(out->fd, 0) < 0)
+			return tool_fail(EX_IOERR, rs->part, strerror(errno));
+		if (!silent)
+			tool_say("%s: the %" PRIu64 " bytes kept are not the start of the server's "
+			         "file: starting over", rs->part, rs->have);
+	} else if (rs->from > 0 && !silent) {
+		tool_say("%s: resuming at byte %" PRIu64 " of %" PRIu64, rs->part, rs->from,
+		         rs->size);
+	}
+	if (lseek(out->fd, (off_t)rs->from, SEEK_SET) < 0)
+		return tool_fail(EX_IOERR, rs->part, strerror(errno));
+	return EX_OK;
+}
+
+/*
+ * Receive the rest of the stream into fd.  With --resume the server said
+ * how much is to come, x->max: a stream that runs past it is refused
+ * (EMSGSIZE), even when nothing more was to come.
+ */
+static int receive(int sock, int fd, struct fx_xfer *x, int resume)
+{
+	char c;
+	ssize_t n;
+
+	if (!resume || x->max > 0)
+		return fx_recv_stream(sock, fd, x);
+	/* Nothing more to come: only the end of the stream may. */
+	x->bytes = 0;
+	x->out_failed = 0;
+	if ((n = fx_read_full(sock, &c, 1)) == 0)
+		return 0;
+	if (n > 0)
+		errno = EMSGSIZE;
+	return -1;
+}
+
+/* --resume gave up: say what is kept for the next try. */
+static void tell_kept(const struct opts *o, const struct resume *rs, uint64_t bytes)
+{
+	if (o->resume && !o->c.quiet && bytes > 0)
+		tool_say("%s: %" PRIu64 " bytes kept: the same command goes on from there",
+		         rs->part, bytes);
+}
+
 /*
  * Store the received file and acknowledge it.  The order makes every status
  * tell the truth about the target: sync the data (long, interruptible), then
@@ -375,6 +528,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 	int r = o->no_clobber ? fx_out_commit_new(out) : fx_out_commit(out);
 	e = errno;
 	tmp_path[0] = '\0';
+	part_fd = -1;
 	if (r < 0) {
 		close(sock); /* a reset: armed since the connect */
 		if (out->placed) {
@@ -408,6 +562,7 @@ int main(int argc, char **argv)
 	struct tool_meter m;
 	struct fx_xfer x;
 	struct fx_sha256 sha;
+	struct resume rs = { .size = 0 };
 	uint8_t digest[FX_SHA256_LEN];
 	char thing[300], sum[96], got[FX_SHA256_HEX_LEN + 1], want[FX_SHA256_HEX_LEN + 1];
 	int status, sock;
@@ -427,32 +582,62 @@ int main(int argc, char **argv)
 		return status;
 	int errors_only = out.direct && is_file_of(o.output, STDERR_FILENO);
 	int silent = o.c.quiet || errors_only;
+	if (o.resume && (status = measure_part(&o, &out, &rs)) != EX_OK)
+		return status;
 	if ((status = connect_to(&o, &sock)) != EX_OK) {
 		drop_output(&out);
 		return status;
 	}
 	snprintf(thing, sizeof(thing), "%s port %s", o.host, o.port);
-	tool_meter_start(&m, !silent && (o.c.progress || isatty(STDERR_FILENO)), 0);
-	fx_sha256_init(&sha);
+	if (o.resume && (status = agree_offset(&o, silent, &out, sock, thing, &rs)) != EX_OK) {
+		close(sock); /* a reset: armed since the connect */
+		drop_output(&out);
+		return status;
+	}
+	tool_meter_start(&m, !silent && (o.c.progress || isatty(STDERR_FILENO)), rs.size);
+	m.base = rs.from;
+	/* Resumed, the digest covers the kept bytes too: the whole file. */
+	if (rs.from > 0)
+		sha = rs.prefix;
+	else
+		fx_sha256_init(&sha);
 	x = (struct fx_xfer){ .chunk = o.c.chunk, .progress = tool_meter_update, .arg = &m,
-	                      .max = o.max_size, .sha = o.sha256 || o.expect ? &sha : NULL };
-	if (fx_recv_stream(sock, out.fd, &x) < 0) {
+	                      .max = o.resume ? rs.size - rs.from : o.max_size,
+	                      .sha = o.sha256 || o.expect ? &sha : NULL };
+	if (receive(sock, out.fd, &x, o.resume) < 0) {
 		int e = errno;
 		tool_meter_end(&m);
 		close(sock); /* a reset: armed since the connect */
 		drop_output(&out);
+		if (e == EMSGSIZE && !x.out_failed && o.resume) {
+			tool_say("%s: more than the %" PRIu64 " bytes the server announced: "
+			         "connection reset", thing, rs.size);
+			return EX_PROTOCOL;
+		}
 		if (e == EMSGSIZE && !x.out_failed) {
 			tool_say("%s: more than %" PRIu64 " bytes (--max-size): connection reset",
 			         thing, o.max_size);
 			return EX_DATAERR;
 		}
-		return tool_fail(EX_IOERR, x.out_failed ? o.shown : thing,
-		                 x.out_failed ? strerror(e) : tool_reason(e, o.c.timeout));
+		status = tool_fail(EX_IOERR, x.out_failed ? o.shown : thing,
+		                   x.out_failed ? strerror(e) : tool_reason(e, o.c.timeout));
+		tell_kept(&o, &rs, rs.from + x.bytes);
+		return status;
 	}
 	tool_meter_end(&m);
+	if (o.resume && rs.from + x.bytes < rs.size) {
+		/* A clean end before the announced size is no end. */
+		close(sock); /* a reset: armed since the connect */
+		drop_output(&out);
+		tool_say("%s: the stream ended after %" PRIu64 " of %" PRIu64 " bytes", thing,
+		         rs.from + x.bytes, rs.size);
+		tell_kept(&o, &rs, rs.from + x.bytes);
+		return EX_IOERR;
+	}
 	fx_sha256_final(&sha, digest);
 	if (o.expect && memcmp(digest, o.expected, FX_SHA256_LEN) != 0) {
 		close(sock); /* a reset: armed since the connect */
+		out.keep = 0; /* not the file expected: nothing of it is worth keeping */
 		drop_output(&out);
 		tool_say("%s: received sha256 %s, expected %s", o.shown,
 		         fx_sha256_hex(digest, got), fx_sha256_hex(o.expected, want));

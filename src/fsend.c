@@ -26,7 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--allow net] [--progress] [--sha256] port file"
+#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--allow net] [--progress] [--resume] [--sha256] port file"
+
+/* The bytes of a line that is not the resume line expected shown in the
+ * message, at most: its start says enough (a file's bytes, a web request). */
+#define SHOWN ((size_t)48)
 
 /* The --allow networks one fsend takes at most. */
 #define ALLOW_MAX 64
@@ -48,6 +52,8 @@ static void usage(void)
 	       "                      and the digest line --sha256 asks for)\n"
 	       "  -v, --verbose       print a summary line per transfer\n"
 	       "      --progress      draw a progress meter even if stderr is no terminal\n"
+	       "      --resume        send a client only what it lacks, once it proved it\n"
+	       "                      holds the file's start (frecv --resume)\n"
 	       "      --sha256        print the SHA-256 of what was sent, and accept only a\n"
 	       "                      client that stored the same (frecv --sha256)\n"
 	       "  -h, --help          print this help and exit\n"
@@ -63,6 +69,7 @@ struct opts {
 	unsigned long count;    /* clients to serve; 0: no end (-k) */
 	unsigned long jobs;
 	int sha256;             /* --sha256 */
+	int resume;             /* --resume */
 	struct fx_net allow[ALLOW_MAX]; /* --allow; none: everyone */
 	size_t nallow;
 	struct tool_opts c;
@@ -101,6 +108,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "keep-open", no_argument, NULL, 'k' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "sha256", no_argument, NULL, 'H' },
+		{ "resume", no_argument, NULL, 'U' },
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -142,6 +150,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'H':
 			o->sha256 = 1;
 			break;
+		case 'U':
+			o->resume = 1;
+			break;
 		case 'n':
 			if (tool_number("count", optarg, 1, 1000000000, &o->count) < 0)
 				return EX_USAGE;
@@ -163,6 +174,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return EX_USAGE;
 	if (strcmp(o->file, "-") == 0 && o->count != 1)
 		return tool_usage_error("-", "standard input can be sent to one client only");
+	if (strcmp(o->file, "-") == 0 && o->resume)
+		return tool_usage_error("-", "--resume needs a file it can read again: "
+		                        "not standard input");
 	return EX_OK;
 }
 
@@ -274,9 +288,10 @@ static int listen_on(const struct opts *o, int *lfd)
 struct outcome {
 	int status;
 	const char *thing;
-	char reason[4 * FX_ACK_MAX + 64];
+	char reason[4 * FX_RESUME_MAX + 256];
 	char verified[FX_SHA256_HEX_LEN + 1];  /* the digest both sides agree on */
 	double ack_after;   /* seconds from the last byte to the acknowledgement */
+	uint64_t from;      /* --resume: where the client's part began */
 };
 
 static int end(struct outcome *r, int status, const char *thing, const char *reason)
@@ -357,6 +372,62 @@ static int changed(int fd, const struct stat *st)
 	       now.st_ctim.tv_sec != st->st_ctim.tv_sec || now.st_ctim.tv_nsec != st->st_ctim.tv_nsec;
 }
 
+/* The client's resume request was not one: what came, and what to do. */
+static int no_request(struct outcome *r, const char *what)
+{
+	snprintf(r->reason, sizeof(r->reason), "%s (frecv --resume sends one; "
+	         "a client without it cannot resume)", what);
+	r->thing = "resume request";
+	return r->status = EX_PROTOCOL;
+}
+
+/*
+ * --resume: read what the client holds (its length and digest), hash the
+ * same prefix of the file (size bytes, as it is now), and answer where the
+ * data starts: after that prefix when it is the file's, else at 0.  The
+ * file's offset is moved there, and with --sha256 the digest x->sha begins
+ * with the prefix.  Returns EX_OK, or the status the outcome r says.
+ */
+static int resume_point(int sock, const struct input *in, off_t size, struct fx_xfer *x,
+                        const struct opts *o, const char *peer, struct outcome *r)
+{
+	char line[FX_RESUME_MAX], shown[4 * SHOWN + 8], what[4 * SHOWN + 128];
+	uint8_t theirs[FX_SHA256_LEN], ours[FX_SHA256_LEN];
+	struct fx_sha256 prefix, copy;
+	uint64_t have;
+	ssize_t n;
+
+	/* The client sends its line and then waits: nothing may follow it. */
+	if ((n = fx_read_line(sock, line, sizeof(line))) < 0)
+		return no_request(r, tool_reason(errno, o->c.timeout));
+	if (n == 0)
+		return no_request(r, "the client closed without one");
+	if (fx_resume_request_parse(line, (size_t)n, &have, theirs) < 0) {
+		fx_escape(shown, sizeof(shown), line, (size_t)n < SHOWN ? (size_t)n : SHOWN);
+		snprintf(what, sizeof(what), errno == EPROTONOSUPPORT ?
+		         "one of another version: \"%s%s\"" : "not a resume request: \"%s%s\"",
+		         shown, (size_t)n > SHOWN ? "..." : "");
+		return no_request(r, what);
+	}
+	r->from = 0;
+	fx_sha256_init(&prefix);
+	if (have <= (uint64_t)size) {
+		if (fx_sha256_file(in->fd, 0, have, &prefix) < 0)
+			return end(r, EX_IOERR, o->file, strerror(errno));
+		copy = prefix;
+		fx_sha256_final(&copy, ours);
+		if (memcmp(ours, theirs, FX_SHA256_LEN) == 0)
+			r->from = have;
+	}
+	if (fx_write_full(sock, line, fx_resume_reply(line, (uint64_t)size, r->from)) < 0)
+		return end(r, EX_IOERR, peer, tool_reason(errno, o->c.timeout));
+	if (lseek(in->fd, (off_t)r->from, SEEK_SET) < 0)
+		return end(r, EX_IOERR, o->file, strerror(errno));
+	if (x->sha != NULL && r->from > 0)
+		*x->sha = prefix;
+	return EX_OK;
+}
+
 /*
  * Send the whole file, half-close, and judge the acknowledgement.  The
  * connection resets when closed (the listener armed it), unless the client
@@ -381,6 +452,14 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 	if (S_ISREG(st.st_mode) && fstat(in->fd, &st) == 0 &&
 	    (at = lseek(in->fd, 0, SEEK_CUR)) >= 0)
 		size = at < st.st_size ? st.st_size - at : 0;
+	if (o->resume) {
+		if (resume_point(sock, in, size, x, o, peer, r) != EX_OK)
+			return r->status;
+		size -= (off_t)r->from;
+		m->base = r->from;
+		if (o->c.verbose && r->from > 0)
+			tool_say("%s: resuming at byte %llu", peer, (unsigned long long)r->from);
+	}
 	if (fx_send_stream(sock, in->fd, x) < 0)
 		return end(r, EX_IOERR, x->out_failed ? peer : o->file,
 		           x->out_failed ? tool_reason(errno, o->c.timeout) : strerror(errno));
@@ -482,7 +561,7 @@ static int serve_client(int sock, const char *peer, void *arg)
 {
 	const struct input *in = arg;
 	const struct opts *o = in->o;
-	struct outcome r = { EX_OK, NULL, "", "", 0 };
+	struct outcome r = { EX_OK, NULL, "", "", 0, 0 };
 	struct tool_meter m;
 	struct fx_sha256 sha;
 	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m };

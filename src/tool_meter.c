@@ -43,6 +43,7 @@ void tool_meter_start(struct tool_meter *m, int on, uint64_t total)
 	m->on = on;
 	m->total = total;
 	m->bytes = 0;
+	m->base = 0;
 	m->width = 0;
 	clock_gettime(CLOCK_MONOTONIC, &m->start);
 	m->last = m->start;
@@ -52,15 +53,16 @@ static void draw(struct tool_meter *m, double secs)
 {
 	char done[32], total[32], rate[32], line[160];
 	double bps = secs > 0 ? (double)m->bytes / secs : 0;
+	uint64_t at = m->base + m->bytes;
 	int n;
 
-	human(done, sizeof(done), (double)m->bytes);
+	human(done, sizeof(done), (double)at);
 	human(rate, sizeof(rate), bps);
 	if (m->total > 0 && bps > 0) {
-		double left = (double)(m->total - (m->bytes < m->total ? m->bytes : m->total)) / bps;
+		double left = (double)(m->total - (at < m->total ? at : m->total)) / bps;
 		human(total, sizeof(total), (double)m->total);
 		n = snprintf(line, sizeof(line), "%s: %s / %s  %3.0f%%  %s/s  %d:%02d left",
-		             tool_name(), done, total, 100.0 * (double)m->bytes / (double)m->total,
+		             tool_name(), done, total, 100.0 * (double)at / (double)m->total,
 		             rate, (int)left / 60, (int)left % 60);
 	} else {
 		n = snprintf(line, sizeof(line), "%s: %s  %s/s", tool_name(), done, rate);

@@ -16,6 +16,9 @@ struct tool_meter {
 	int on;
 	uint64_t total;              /* 0 when unknown */
 	uint64_t bytes;
+	uint64_t base;               /* bytes there before this run (a resumed
+	                                transfer): counted in the total shown,
+	                                not in the rate; 0 after tool_meter_start */
 	struct timespec start, last;
 	size_t width;                /* of the line drawn, to clear it */
 };

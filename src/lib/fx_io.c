@@ -167,3 +167,33 @@ ssize_t fx_read_line_masked(int fd, char *buf, size_t len, unsigned timeout,
 {
 	return read_until(fd, buf, len, 1, timeout, wait_mask);
 }
+
+ssize_t fx_recv_line(int sock, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		/* Look first: what comes before the newline is the line's. */
+		ssize_t n = recv(sock, buf + got, len - got, MSG_PEEK);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) && fx_wait_readable(sock) == 0)
+				continue;
+			return fx_timed_out();
+		}
+		if (n == 0)
+			break;
+		char *nl = memchr(buf + got, '\n', (size_t)n);
+		size_t take = nl != NULL ? (size_t)(nl - (buf + got)) + 1 : (size_t)n;
+		/* The bytes looked at are there: this read takes them at once. */
+		while ((n = recv(sock, buf + got, take, 0)) < 0 && errno == EINTR)
+			;
+		if (n <= 0)
+			return n < 0 ? fx_timed_out() : (ssize_t)got;
+		got += (size_t)n;
+		if (nl != NULL && (size_t)n == take)
+			break;
+	}
+	return (ssize_t)got;
+}

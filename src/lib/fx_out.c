@@ -8,9 +8,10 @@
  */
 #if defined(__linux__) && !defined(FX_PORTABLE)
 #define FX_LINUX 1
-#define _GNU_SOURCE /* O_TMPFILE, O_PATH, syncfs(2), statx(2) */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
+#define _GNU_SOURCE /* O_TMPFILE, O_PATH, syncfs(2), statx(2), flock(2) */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
 #else
 #define _XOPEN_SOURCE 700 /* XSI: S_ISVTX, realpath(3), sync(2) */ // NOLINT(bugprone-reserved-identifier): a feature-test macro
+#define _DEFAULT_SOURCE /* flock(2), in every BSD and Linux C library */ // NOLINT(bugprone-reserved-identifier): a feature-test macro
 #endif
 
 #include "fxfer.h"
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -338,6 +340,68 @@ static int open_tmp(struct fx_outfile *out, const char *dir, int append_only)
 }
 
 /*
+ * The resume file, "DIR/NAME.part": made if missing (mode 0600, private
+ * while it fills), kept as it is if there, and locked, so that a second
+ * frecv cannot write into it at the same time.  It must be a regular file
+ * that is no symbolic link and, in a sticky world-writable directory, was
+ * not planted there by someone else.
+ */
+static int open_part(struct fx_outfile *out, const char *dir, int append_only)
+{
+	const char *base = base_of(out->path);
+	int at = out->dirfd >= 0 ? out->dirfd : AT_FDCWD, fd, flags, e;
+	long name_max = out->dirfd >= 0 ? fpathconf(out->dirfd, _PC_NAME_MAX) : -1;
+	size_t len = strlen(dir) + strlen(base) + 7;
+	const char *why = NULL;
+	struct stat st, dst;
+	char *path;
+
+	if (append_only)
+		return refuse(out, EPERM, "the directory is append-only (chattr +a): "
+		                          "a .part file in it could never be renamed");
+	if (strlen(base) + 5 > (size_t)(name_max < 16 ? 255 : name_max))
+		return refuse(out, ENAMETOOLONG, "the name is too long to add .part to it");
+	if ((path = malloc(len)) == NULL)
+		return -1;
+	snprintf(path, len, "%s/%s.part", dir, base);
+	const char *name = out->dirfd >= 0 ? path + strlen(dir) + 1 : path;
+	fd = openat(at, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+	            0600);
+	if (fd < 0) {
+		e = errno == ELOOP ? EEXIST : errno;
+		why = errno == ELOOP ? "the .part file is a symbolic link" : NULL;
+		goto fail;
+	}
+	e = 0;
+	if (fstat(fd, &st) < 0 || (flags = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		e = errno;
+	else if (!S_ISREG(st.st_mode))
+		why = "the .part file is not a regular file";
+	else if ((out->dirfd >= 0 ? fstat(out->dirfd, &dst) : stat_dir_of(out->path, &dst)) == 0 &&
+	         planted(&dst, &st))
+		why = "the .part file belongs to another user";
+	else if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		e = errno == EWOULDBLOCK ? EBUSY : errno;
+	if (why != NULL)
+		e = S_ISREG(st.st_mode) ? EACCES : EEXIST;
+	if (e == EBUSY)
+		why = "another frecv is writing to its .part file";
+	if (e != 0) {
+		close(fd);
+		goto fail;
+	}
+	out->fd = fd;
+	out->tmp = path;
+	out->tmpname = name;
+	out->keep = 1;
+	return 0;
+fail:
+	free(path);
+	return refuse(out, e, why);
+}
+
+/*
  * Hold the target's directory open.  A drop box (mode 0333) cannot be
  * opened for reading: on Linux it is held by O_PATH, which can name files in
  * it but not sync it (commit then syncs another way); elsewhere not at all,
@@ -373,8 +437,9 @@ static int open_direct(struct fx_outfile *out)
 	return 0;
 }
 
-/* Check the target (path resolved) and prepare to replace or create it. */
-static int open_file(struct fx_outfile *out)
+/* Check the target (path resolved) and prepare to replace or create it,
+ * writing into a temporary file, or with part into the .part file. */
+static int open_file(struct fx_outfile *out, int part)
 {
 	struct stat dst;
 	char *dir;
@@ -425,12 +490,24 @@ static int open_file(struct fx_outfile *out)
 		r = commit_would_fail(out, &dst, &append_only);
 #endif
 	if (r == 0)
-		r = open_tmp(out, dir, append_only);
+		r = part ? open_part(out, dir, append_only) : open_tmp(out, dir, append_only);
 	free(dir);
 	return r;
 }
 
+static int out_open(struct fx_outfile *out, const char *path, mode_t mode, int part);
+
 int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
+{
+	return out_open(out, path, mode, 0);
+}
+
+int fx_out_open_part(struct fx_outfile *out, const char *path, mode_t mode)
+{
+	return out_open(out, path, mode, 1);
+}
+
+static int out_open(struct fx_outfile *out, const char *path, mode_t mode, int part)
 {
 	struct stat lst, dst, st;
 	const char *base = base_of(path);
@@ -458,7 +535,7 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode)
 	} else {
 		out->path = strdup(path);
 	}
-	if (out->path == NULL || open_file(out) < 0) {
+	if (out->path == NULL || open_file(out, part) < 0) {
 		fx_out_abort(out);
 		return -1;
 	}
@@ -627,11 +704,30 @@ int fx_out_commit_new(struct fx_outfile *out)
 	return commit(out, 1);
 }
 
+/*
+ * Keep the .part file for the next try: durable, name and all.  One that
+ * holds nothing tells the next try nothing, and goes.
+ */
+static void keep_part(struct fx_outfile *out)
+{
+	struct stat st;
+
+	if (fstat(out->fd, &st) == 0 && st.st_size == 0) {
+		(void)unlinkat(out->dirfd >= 0 ? out->dirfd : AT_FDCWD, out->tmpname, 0);
+		return;
+	}
+	(void)fsync(out->fd);
+	if (out->dir_synced)
+		(void)fsync(out->dirfd);
+}
+
 void fx_out_abort(struct fx_outfile *out)
 {
 	int e = errno;
 
-	if (out->tmp != NULL)
+	if (out->tmp != NULL && out->keep && out->fd >= 0)
+		keep_part(out);
+	else if (out->tmp != NULL)
 		(void)unlinkat(out->dirfd >= 0 ? out->dirfd : AT_FDCWD, out->tmpname, 0);
 	if (out->fd >= 0)
 		close(out->fd);

@@ -55,6 +55,27 @@ static int too_long(const struct fx_xfer *x, uint64_t got, size_t n)
 	return x->max != 0 && got + n > x->max;
 }
 
+int fx_sha256_file(int fd, uint64_t off, uint64_t len, struct fx_sha256 *ctx)
+{
+	/* Small enough to stay in the CPU's cache. */
+	unsigned char buf[64 * 1024];
+
+	while (len > 0) {
+		ssize_t r = pread(fd, buf, len < sizeof(buf) ? (size_t)len : sizeof(buf), (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		fx_sha256_update(ctx, buf, (size_t)r);
+		off += (uint64_t)r;
+		len -= (uint64_t)r;
+	}
+	return 0;
+}
+
 static int is_regular(int fd)
 {
 	struct stat st;
@@ -153,31 +174,6 @@ static int readable(int fd)
 	return flags >= 0 && (flags & O_ACCMODE) != O_WRONLY;
 }
 
-/*
- * Hash the n bytes of fd at off into sha: bytes that never passed through
- * user space, read back from the page cache in pieces small enough to stay
- * in the CPU's cache.  A file that shrank meanwhile is EIO.
- */
-static int hash_file(int fd, off_t off, size_t n, struct fx_sha256 *sha)
-{
-	unsigned char buf[64 * 1024];
-
-	while (n > 0) {
-		ssize_t r = pread(fd, buf, n < sizeof(buf) ? n : sizeof(buf), off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EIO;
-			return -1;
-		}
-		fx_sha256_update(sha, buf, (size_t)r);
-		off += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* Does this errno say the fast call is not supported for these files? */
 static int unsupported(int e)
 {
@@ -210,7 +206,7 @@ static int send_file_fast(int sock, int fd, struct fx_xfer *x)
 		if (n == 0)
 			return 0;
 		if (x->sha != NULL) {
-			if (hash_file(fd, off, (size_t)n, x->sha) < 0)
+			if (fx_sha256_file(fd, (uint64_t)off, (uint64_t)n, x->sha) < 0)
 				return failed(x, 0, errno);
 			off += n;
 		}
@@ -357,7 +353,7 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x)
 			break;
 		}
 		if (drain_pipe(p[0], fd, (size_t)n, x) == 0) {
-			if (x->sha != NULL && hash_file(fd, off, (size_t)n, x->sha) < 0) {
+			if (x->sha != NULL && fx_sha256_file(fd, (uint64_t)off, (uint64_t)n, x->sha) < 0) {
 				failed(x, 1, errno);
 				break;
 			}
