@@ -382,9 +382,11 @@ struct resume {
 static int measure_part(const struct opts *o, struct fx_outfile *out, struct resume *rs)
 {
 	struct stat st;
+	struct timespec start;
 
 	snprintf(rs->part, sizeof(rs->part), "%s.part", o->output);
 	fx_sha256_init(&rs->prefix);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (fstat(out->fd, &st) < 0 ||
 	    fx_sha256_file(out->fd, 0, (uint64_t)st.st_size, &rs->prefix) < 0) {
 		int e = errno;
@@ -392,6 +394,9 @@ static int measure_part(const struct opts *o, struct fx_outfile *out, struct res
 		return tool_fail(EX_IOERR, rs->part, strerror(e));
 	}
 	rs->have = (uint64_t)st.st_size;
+	if (o->c.verbose && !o->c.quiet)
+		tool_say("%s: %" PRIu64 " bytes kept, hashed in %.3f s", rs->part, rs->have,
+		         tool_seconds_since(&start));
 	return EX_OK;
 }
 

@@ -394,6 +394,7 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 	char line[FX_RESUME_MAX], shown[4 * SHOWN + 8], what[4 * SHOWN + 128];
 	uint8_t theirs[FX_SHA256_LEN], ours[FX_SHA256_LEN];
 	struct fx_sha256 prefix, copy;
+	struct timespec start;
 	uint64_t have;
 	ssize_t n;
 
@@ -411,6 +412,7 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 	}
 	r->from = 0;
 	fx_sha256_init(&prefix);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (have <= (uint64_t)size) {
 		if (fx_sha256_file(in->fd, 0, have, &prefix) < 0)
 			return end(r, EX_IOERR, o->file, strerror(errno));
@@ -425,6 +427,11 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 		return end(r, EX_IOERR, o->file, strerror(errno));
 	if (x->sha != NULL && r->from > 0)
 		*x->sha = prefix;
+	if (o->c.verbose)
+		tool_say("%s: the client holds %llu bytes%s (hashed in %.3f s): sending from "
+		         "byte %llu", peer, (unsigned long long)have,
+		         r->from == have ? "" : ", not this file's start", tool_seconds_since(&start),
+		         (unsigned long long)r->from);
 	return EX_OK;
 }
 
@@ -457,8 +464,6 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 			return r->status;
 		size -= (off_t)r->from;
 		m->base = r->from;
-		if (o->c.verbose && r->from > 0)
-			tool_say("%s: resuming at byte %llu", peer, (unsigned long long)r->from);
 	}
 	if (fx_send_stream(sock, in->fd, x) < 0)
 		return end(r, EX_IOERR, x->out_failed ? peer : o->file,
