@@ -858,3 +858,135 @@ allow_case() {
 	fi
 	rm -f "$T"/fsend.*
 }
+
+# ---- resumed transfers (resume.sh) ----------------------------------------
+
+# expect_cut WHAT STATUS: fsend's status for a connection cut on its way:
+# 74 (cut while it sent) or 76 (while it waited for the acknowledgement).
+expect_cut() {
+	case $2 in
+	74 | 76) ;;
+	*) expect_status "$1" 74 "$2" ;;
+	esac
+}
+
+# reply_len SIZE FROM: the bytes of fsend --resume's reply line.
+reply_len() { printf 'fxfer-resume/1 size=%s from=%s\n' "$1" "$2" | wc -c | tr -d ' '; }
+
+# part_size: the bytes frecv kept in $T/recv/receive.dat.part (0: none).
+part_size() { stat -c %s "$T/recv/receive.dat.part" 2>/dev/null || echo 0; }
+
+# through_relay HOW CUT [FSEND_OPTS] [FRECV_OPTS]: fsend --resume serving
+# $T/f to frecv --resume in $T/recv through "peer cut HOW CUT" (no cut when
+# CUT is beyond the transfer).  Statuses in SRC (fsend) and RC (frecv); the
+# relay's lines in $T/relay.err.  A stalled relay is ended once frecv is.
+through_relay() {
+	rm -f "$T/fsend.fifo" "$T/relay.fifo"
+	# shellcheck disable=SC2086 # the options are separate words on purpose
+	start_server fsend "$FSEND" --resume ${3:-} 0 "$T/f"
+	start_server relay "$PEER" cut 127.0.0.1 "$PORT" "$1" "$2"
+	# shellcheck disable=SC2086
+	run_frecv --resume ${4:-} 127.0.0.1 "$PORT"
+	_frc=$RC
+	[ "$1" != stall ] || kill "$relay_pid"
+	wait_server relay
+	wait_server fsend
+	SRC=$RC RC=$_frc
+}
+
+# cut_then_resume HOW CUT: a transfer of $T/f cut by the relay after CUT of
+# the server's bytes fails on both sides and keeps the old target and what
+# arrived (in receive.dat.part); the same commands again finish it exactly,
+# the second time passing only the bytes the first did not keep.  The first
+# frecv's messages are left in $T/first.err.
+cut_then_resume() {
+	echo precious >"$T/recv/receive.dat"
+	rm -f "$T/recv/receive.dat.part"
+	through_relay "$1" "$2" "" "-t 2"
+	expect_status "frecv cut ($1 at $2)" 74 "$RC"
+	expect_cut "fsend ($1 at $2)" "$SRC"
+	expect_output "$T/recv/receive.dat" precious
+	mv "$T/frecv.err" "$T/first.err"
+	_size=$(stat -c %s "$T/f")
+	_kept=$(part_size)
+	# A clean end delivers every byte passed; a reset may drop some.
+	_passed=$(($2 - $(reply_len "$_size" 0)))
+	[ "$_kept" -le "$_passed" ] || fail "kept $_kept of a cut at $2"
+	[ "$1" != close ] || [ "$_kept" -eq "$_passed" ] || fail "kept $_kept of $_passed passed"
+	resume_finishes "($1 at $2)"
+}
+
+# resume_finishes [WHAT]: what receive.dat.part holds is the start of $T/f;
+# frecv --resume and fsend --resume again, through a relay that passes
+# everything, finish the transfer exactly, passing only what it lacked.
+resume_finishes() {
+	_size=$(stat -c %s "$T/f")
+	_kept=$(part_size)
+	[ "$_kept" -eq 0 ] || cmp -s -n "$_kept" "$T/f" "$T/recv/receive.dat.part" ||
+		fail "the .part is not the file's start ${1:-}"
+	through_relay close 999999999999
+	expect_status "frecv resumed ${1:-}" 0 "$RC"
+	expect_status "fsend resumed ${1:-}" 0 "$SRC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	[ ! -e "$T/recv/receive.dat.part" ] || fail "the .part is left after success"
+	_want="peer: relayed $(($(reply_len "$_size" "$_kept") + _size - _kept))"
+	[ "$(tail -n 1 "$T/relay.err")" = "$_want" ] ||
+		fail "resumed after $_kept bytes: $(tail -n 1 "$T/relay.err"), expected $_want"
+}
+
+# from_the_start WHAT: receive.dat.part holds what is not $T/f's start
+# (WHAT says how): resumed, the whole file is sent again, and the result is
+# exactly the file, nothing of the .part mixed in.
+from_the_start() {
+	_held=$(part_size)
+	_size=$(stat -c %s "$T/f")
+	echo precious >"$T/recv/receive.dat"
+	through_relay close 999999999999
+	expect_status "frecv ($1)" 0 "$RC"
+	expect_status "fsend ($1)" 0 "$SRC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	[ ! -e "$T/recv/receive.dat.part" ] || fail "the .part is left ($1)"
+	[ "$(tail -n 1 "$T/relay.err")" = "peer: relayed $(($(reply_len "$_size" 0) + _size))" ] ||
+		fail "$1: $(tail -n 1 "$T/relay.err")"
+	if [ "$_held" -gt 0 ]; then
+		expect_output "$T/frecv.err" "frecv: receive.dat.part: the $_held bytes kept are not the start of the server's file: starting over"
+	else
+		[ ! -s "$T/frecv.err" ] || fail "$1: $(cat "$T/frecv.err")"
+	fi
+}
+
+# kept_as_they_were: receive.dat is "precious" and receive.dat.part "kept",
+# and nothing else is in $T/recv.
+kept_as_they_were() {
+	[ "$(ls -A "$T/recv" | tr '\n' ' ')" = "receive.dat receive.dat.part " ] ||
+		fail "left: $(ls -A "$T/recv")"
+	expect_output "$T/recv/receive.dat" precious
+	[ "$(cat "$T/recv/receive.dat.part")" = kept ] || fail "the .part changed"
+}
+
+# request_refused LINE REASON: fsend --resume refuses the request LINE (sent
+# by nc) with status 76 and "fsend: resume request: REASON (...)".
+request_refused() {
+	rm -f "$T"/*.fifo
+	start_server fsend "$FSEND" --resume 0 "$T/f"
+	printf '%s\n' "$1" | nc -N 127.0.0.1 "$PORT" >"$T/nc.out" 2>&1
+	wait_server fsend
+	expect_status "fsend --resume, the request '$1'" 76 "$RC"
+	[ ! -s "$T/nc.out" ] || fail "sent: $(cat "$T/nc.out")"
+	[ "$(tail -n 1 "$T/fsend.err")" = "fsend: resume request: $2 (frecv --resume sends one; a client without it cannot resume)" ] ||
+		fail "$(tail -n 1 "$T/fsend.err")"
+}
+
+# reply_refused REPLY BYTES STATUS MESSAGE: a server answering REPLY and
+# sending BYTES more; frecv --resume exits STATUS, says MESSAGE (PORT in it
+# stands for the port), and keeps the old target.
+reply_refused() {
+	rm -f "$T"/*.fifo
+	start_server peer "$PEER" reply-server "$1" "$2"
+	run_frecv --resume 127.0.0.1 "$PORT"
+	expect_status "frecv --resume, the reply '$1'" "$3" "$RC"
+	printf '%s\n' "$4" | sed "s/PORT/$PORT/" | cmp -s - "$T/frecv.err" ||
+		fail "reply '$1': $(cat "$T/frecv.err")"
+	expect_output "$T/recv/receive.dat" precious
+	wait_server peer
+}

@@ -415,6 +415,112 @@ static int relay_stream(const char *host, const char *port, unsigned long long f
 	return 0;
 }
 
+/* Forward what fd has to out; 0 at its end, -1 on an error. */
+static ssize_t pass(int fd, int out, char *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len);
+
+	if (n > 0 && fx_write_full(out, buf, (size_t)n) < 0)
+		return -1;
+	return n;
+}
+
+/* One side reset its connection (or died): so does the relay the other. */
+static int pass_reset(int c, int s, unsigned long long done)
+{
+	fprintf(stderr, "peer: reset after %llu\n", done);
+	fx_set_reset_on_close(c);
+	fx_set_reset_on_close(s);
+	close(c);
+	close(s);
+	return 0;
+}
+
+/*
+ * A relay both ways between a client and the server at host:port (a resume
+ * request goes up, the data down), counting the server's bytes it passes
+ * down.  After cut of them: "reset" resets both connections, "close" closes
+ * both (the client sees a clean end), "stall" passes nothing more and waits
+ * to be killed; it says "peer: cut at N" then.  A transfer shorter than cut
+ * is relayed whole: "peer: relayed N" (the server's bytes) at its end.  A
+ * reset from either side is passed on: "peer: reset after N".
+ */
+static int relay_cut(const char *host, const char *port, const char *how,
+                     unsigned long long cut)
+{
+	int lfd = listen_any("127.0.0.1");
+	int c = accept(lfd, NULL, NULL), s, up = 1, down = 1;
+	unsigned long long done = 0;
+	char buf[65536];
+
+	if (c < 0)
+		die("accept");
+	s = connect_to(host, port);
+	while (up || down) {
+		struct pollfd p[2] = { { c, up ? POLLIN : 0, 0 }, { s, down ? POLLIN : 0, 0 } };
+		ssize_t n;
+
+		if (done == cut) {
+			fprintf(stderr, "peer: cut at %llu\n", done);
+			if (strcmp(how, "stall") == 0)
+				for (;;)
+					pause();
+			if (strcmp(how, "reset") == 0) {
+				fx_set_reset_on_close(c);
+				fx_set_reset_on_close(s);
+			}
+			close(c);
+			close(s);
+			return 0;
+		}
+		if (poll(p, 2, -1) < 0)
+			die("poll");
+		if (p[0].revents) {
+			if ((n = pass(c, s, buf, sizeof(buf))) < 0)
+				return pass_reset(c, s, done);
+			if (n == 0) {
+				shutdown(s, SHUT_WR);
+				up = 0;
+			}
+		}
+		if (p[1].revents) {
+			size_t want = cut - done < sizeof(buf) ? (size_t)(cut - done) : sizeof(buf);
+			if ((n = pass(s, c, buf, want)) < 0)
+				return pass_reset(c, s, done);
+			if (n == 0) {
+				shutdown(c, SHUT_WR);
+				down = 0;
+			}
+			done += (unsigned long long)n;
+		}
+	}
+	fprintf(stderr, "peer: relayed %llu\n", done);
+	return 0;
+}
+
+/*
+ * A server that reads one line (a resume request), answers with the line
+ * reply and a newline, sends n bytes and closes: a sender that says one
+ * size and sends another, or answers what no sender would.
+ */
+static int reply_server(const char *reply, const char *count)
+{
+	int lfd = listen_any("127.0.0.1");
+	int fd = accept(lfd, NULL, NULL);
+	char line[FX_RESUME_MAX];
+
+	if (fd < 0)
+		die("accept");
+	if (fx_read_line(fd, line, sizeof(line)) <= 0)
+		die("read the request");
+	if (fx_write_full(fd, reply, strlen(reply)) < 0 || fx_write_full(fd, "\n", 1) < 0 ||
+	    send_bytes(fd, strtoull(count, NULL, 10)) < 0 || shutdown(fd, SHUT_WR) < 0)
+		die("send");
+	fprintf(stderr, "peer: sent\n");
+	wait_hangup(fd);
+	return 0;
+}
+
 /* A TCP connection to host:port from the local address src (any loopback
  * address is this machine's: 127.0.0.2 is a second client).  -1 when a
  * reset came so soon that connect(2) itself reports it, as it can on
@@ -537,6 +643,10 @@ int main(int argc, char **argv)
 		return relay_stream(argv[2], argv[3], strtoull(argv[4], NULL, 10), ULLONG_MAX);
 	if (argc == 5 && strcmp(argv[1], "hold") == 0)
 		return relay_stream(argv[2], argv[3], ULLONG_MAX, strtoull(argv[4], NULL, 10));
+	if (argc == 6 && strcmp(argv[1], "cut") == 0)
+		return relay_cut(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10));
+	if (argc == 4 && strcmp(argv[1], "reply-server") == 0)
+		return reply_server(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "from") == 0)
 		return client_from(argv[2], argv[3], argv[4]);
 	if (argc == 6 && strcmp(argv[1], "flood-from") == 0)
@@ -549,6 +659,8 @@ int main(int argc, char **argv)
 	                "       client noread|noack|close|reset|echo|early HOST PORT |\n"
 	                "       nonblocking-stdin COMMAND [ARG...] |\n"
 	                "       relay HOST PORT FLIP_OFFSET | hold HOST PORT OFFSET |\n"
+	                "       cut HOST PORT reset|close|stall BYTES |\n"
+	                "       reply-server REPLY BYTES |\n"
 	                "       from SRC HOST PORT | flood-from SRC HOST PORT COUNT |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"
 	                "       client digest HOST PORT HEX |\n"

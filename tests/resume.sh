@@ -1,0 +1,284 @@
+#!/bin/sh
+# Resumed transfers: fsend --resume and frecv --resume.  A transfer cut in
+# any way at any moment goes on from what the receiver kept, once the
+# sender proved those bytes are its file's start; anything else is sent
+# from the start, never mixed in.  Transfers are cut by a relay between the
+# two (tests/peer.c "cut").  Each function is one CTest test (label
+# "resume"); exit 77 means skipped.
+. "$(dirname "$0")/lib.sh"
+
+cut_transfer_resumes_with_only_the_missing_bytes() {
+	random_file "$T/f" 3000000
+	rl=$(reply_len 3000000 0)
+	# At the first byte of data, in the middle, at the last byte.
+	for how in reset close; do
+		for cut in $((rl + 1)) $((rl + 1500000)) $((rl + 2999999)); do
+			cut_then_resume "$how" "$cut"
+		done
+	done
+}
+
+stalled_transfer_times_out_and_resumes() {
+	random_file "$T/f" 3000000
+	cut_then_resume stall $(($(reply_len 3000000 0) + 1000000))
+	grep -q "timed out after 2 s" "$T/first.err" || fail "$(cat "$T/first.err")"
+}
+
+killed_sender_or_receiver_then_resume_is_exact() {
+	random_file "$T/f" 3000000
+	rl=$(reply_len 3000000 0)
+	for victim in frecv fsend; do
+		for cut in $((rl + 1)) $((rl + 1500000)) $((rl + 2999999)); do
+			echo precious >"$T/recv/receive.dat"
+			rm -f "$T/recv/receive.dat.part" "$T"/*.fifo
+			start_server fsend "$FSEND" --resume 0 "$T/f"
+			start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall "$cut"
+			start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
+				sh "$T/recv" "$FRECV" "$PORT"
+			drain frecv
+			next_line relay
+			[ "$LINE" = "peer: cut at $cut" ] || fail "relay: $LINE"
+			# Every byte passed is in frecv's socket or its .part now.
+			kill -KILL "$(pid_of "$victim")"
+			# The survivor sees its connection end (a reset, or a clean
+			# close that comes too early).
+			kill "$relay_pid"
+			drain relay
+			wait_server relay
+			wait_server frecv
+			expect_status "frecv ($victim killed at $cut)" "$([ "$victim" = frecv ] && echo 137 || echo 74)" "$RC"
+			wait_server fsend
+			[ "$victim" = frecv ] || expect_status "fsend (killed at $cut)" 137 "$RC"
+			expect_output "$T/recv/receive.dat" precious
+			resume_finishes "($victim killed at $cut)"
+		done
+	done
+}
+
+part_that_is_not_the_sources_start_is_never_mixed_in() {
+	random_file "$T/f" 2000000
+	# Kept from another file of the same size; the source replaced since.
+	random_file "$T/recv/receive.dat.part" 1000000
+	from_the_start "another file's start"
+	# One bit flipped inside what was kept.
+	head -c 1000000 "$T/f" >"$T/recv/receive.dat.part"
+	printf '\001' | dd of="$T/recv/receive.dat.part" bs=1 seek=500000 conv=notrunc status=none
+	from_the_start "a flipped byte"
+	# Longer than the source.
+	cat "$T/f" "$T/f" >"$T/recv/receive.dat.part"
+	from_the_start "longer than the source"
+	# Empty: nothing to prove, nothing said.
+	: >"$T/recv/receive.dat.part"
+	from_the_start ""
+}
+
+clean_early_close_fails_only_with_resume() {
+	random_file "$T/f" 2000000
+	echo precious >"$T/recv/receive.dat"
+	through_relay close $(($(reply_len 2000000 0) + 1000000)) "" ""
+	expect_status "frecv --resume, the stream closed early" 74 "$RC"
+	expect_output "$T/frecv.err" "frecv: 127.0.0.1 port $PORT: the stream ended after 1000000 of 2000000 bytes
+frecv: receive.dat.part: 1000000 bytes kept: the same command goes on from there"
+	expect_output "$T/recv/receive.dat" precious
+	[ "$(part_size)" -eq 1000000 ] || fail "kept $(part_size)"
+	# Without --resume nothing announces the size: a clean end is the end
+	# (as with nc), and only --expect-sha256 would tell.
+	rm "$T/recv/receive.dat.part" "$T"/*.fifo
+	start_server fsend "$FSEND" 0 "$T/f"
+	start_server relay "$PEER" cut 127.0.0.1 "$PORT" close 1000000
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status "plain frecv, the stream closed early" 0 "$RC"
+	[ "$(stat -c %s "$T/recv/receive.dat")" -eq 1000000 ] || fail "stored $(stat -c %s "$T/recv/receive.dat")"
+	wait_server relay
+	wait_server fsend
+	expect_cut fsend "$RC"
+}
+
+sha256_with_resume_covers_the_whole_file() {
+	random_file "$T/f" 3000000
+	head -c 1234567 "$T/f" >"$T/recv/receive.dat.part"
+	sum=$(sha256sum "$T/f" | cut -d ' ' -f 1)
+	through_relay close 999999999999 --sha256 --sha256
+	expect_status frecv 0 "$RC"
+	expect_status fsend 0 "$SRC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	expect_output "$T/frecv.out" "$sum  receive.dat
+received file data"
+	grep -qx "$sum  $T/f" "$T/fsend.out" || fail "fsend: $(cat "$T/fsend.out")"
+	grep -qx "fsend: delivery verified: sha256 $sum" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	# And the digest is checked: an expected one that is not the file's
+	# fails, and a .part that hashes wrong is not kept to be resumed.
+	head -c 1234567 "$T/f" >"$T/recv/receive.dat.part"
+	rm -f "$T"/*.fifo
+	start_server fsend "$FSEND" --resume 0 "$T/f"
+	run_frecv --resume --expect-sha256 "$(printf '%064d' 0)" 127.0.0.1 "$PORT"
+	expect_status "frecv --expect-sha256 (wrong)" 65 "$RC"
+	[ ! -e "$T/recv/receive.dat.part" ] || fail "a .part that is not the file expected is kept"
+	wait_server fsend
+	expect_status "fsend (the client refused the file)" 76 "$RC"
+}
+
+resume_client_against_a_server_without_it_keeps_everything() {
+	random_file "$T/f" 100000
+	echo precious >"$T/recv/receive.dat"
+	printf 'kept' >"$T/recv/receive.dat.part"
+	# A plain fsend sends the file at once: no reply comes, only data.
+	start_server fsend "$FSEND" 0 "$T/f"
+	run_frecv --resume 127.0.0.1 "$PORT"
+	expect_status "frecv --resume from a plain fsend" 76 "$RC"
+	grep -q "^frecv: 127.0.0.1 port $PORT: not a resume reply: \".*\\.\\.\\.\" (fsend --resume answers the resume request; a server without it cannot resume)\$" \
+		"$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	wait_server fsend
+	expect_cut "plain fsend (the client reset)" "$RC"
+	kept_as_they_were
+	# A server that says nothing: within -t.
+	start_server peer "$PEER" server stall 0
+	run_frecv --resume -t 1 127.0.0.1 "$PORT"
+	expect_status "frecv --resume from a silent server" 76 "$RC"
+	expect_output "$T/frecv.err" "frecv: 127.0.0.1 port $PORT: timed out after 1 s without progress (-t 1) (fsend --resume answers the resume request; a server without it cannot resume)"
+	kept_as_they_were
+	# nc -l sending a file.
+	need_nc
+	start_server nc nc -l -N -v 127.0.0.1 0 <"$T/f"
+	run_frecv --resume -t 5 127.0.0.1 "$PORT"
+	expect_status "frecv --resume from nc" 76 "$RC"
+	kept_as_they_were
+}
+
+resume_server_against_a_client_without_it_fails_within_its_timeout() {
+	random_file "$T/f" 100000
+	echo precious >"$T/recv/receive.dat"
+	start_server fsend "$FSEND" --resume -t 1 0 "$T/f"
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status "plain frecv (reset)" 74 "$RC"
+	keeps_nothing
+	wait_server fsend
+	expect_status "fsend --resume, a plain frecv" 76 "$RC"
+	expect_output "$T/fsend.err" "fsend: listening on $(head -n 1 "$T/fsend.err" | sed 's/.* //')
+fsend: resume request: timed out after 1 s without progress (-t 1) (frecv --resume sends one; a client without it cannot resume)"
+	# The textbook client waits for data too.
+	rm -f "$T"/*.fifo
+	start_server fsend "$FSEND" --resume -t 1 0 "$T/f"
+	(cd "$T/recv" && timeout "$TO" "$PEER" textbook-client 127.0.0.1 "$PORT" >/dev/null 2>&1)
+	wait_server fsend
+	expect_status "fsend --resume, the textbook client" 76 "$RC"
+	# nc sends its standard input's end at once.
+	need_nc
+	rm -f "$T"/*.fifo
+	start_server fsend "$FSEND" --resume 0 "$T/f"
+	nc -N 127.0.0.1 "$PORT" </dev/null >/dev/null 2>&1
+	wait_server fsend
+	expect_status "fsend --resume, nc" 76 "$RC"
+	grep -q "^fsend: resume request: the client closed without one (frecv --resume" "$T/fsend.err" ||
+		fail "$(cat "$T/fsend.err")"
+}
+
+hostile_resume_lines_are_refused() {
+	random_file "$T/f" 1000
+	need_nc
+	hex=$(printf '%064d' 0)
+	for line in "fxfer-resume/1 have=01 sha256=$hex" "fxfer-resume/1 have=1 sha256=${hex}x" \
+		"fxfer-resume/1 have=9223372036854775808 sha256=$hex" "fxfer-resume/1 have=1 sha256=$(echo "$hex" | tr 0 A)" \
+		"fxfer-resume/1  have=1 sha256=$hex" "$(printf '%0300d' 0)"; do
+		request_refused "$line" "not a resume request: \"$(printf '%.48s' "$line")...\""
+	done
+	request_refused "fxfer-resume/2 have=0 sha256=$hex" \
+		"one of another version: \"$(printf '%.48s' "fxfer-resume/2 have=0 sha256=$hex")...\""
+	request_refused "GET / HTTP/1.0" 'not a resume request: "GET / HTTP/1.0\n"'
+	# To frecv: replies no sender gives.
+	echo precious >"$T/recv/receive.dat"
+	printf 'kept' >"$T/recv/receive.dat.part"
+	reply_refused "fxfer-resume/1 size=10 from=0" 20 76 \
+		"frecv: receive.dat.part: the 4 bytes kept are not the start of the server's file: starting over
+frecv: 127.0.0.1 port PORT: more than the 10 bytes the server announced: connection reset"
+	printf 'kept' >"$T/recv/receive.dat.part"
+	reply_refused "fxfer-resume/1 size=10 from=5" 5 76 \
+		"frecv: 127.0.0.1 port PORT: the server would go on from byte 5, but the .part file holds 4"
+	reply_refused "fxfer-resume/1 size=10 from=11" 0 76 \
+		"frecv: 127.0.0.1 port PORT: not a resume reply: \"fxfer-resume/1 size=10 from=11\n\" (fsend --resume answers the resume request; a server without it cannot resume)"
+	reply_refused "fxfer-resume/7 size=10 from=0" 0 76 \
+		"frecv: 127.0.0.1 port PORT: a resume reply of another version: \"fxfer-resume/7 size=10 from=0\n\" (fsend --resume answers the resume request; a server without it cannot resume)"
+	reply_refused "fxfer-resume/1 size=100 from=0" 50 74 \
+		"frecv: receive.dat.part: the 4 bytes kept are not the start of the server's file: starting over
+frecv: 127.0.0.1 port PORT: the stream ended after 50 of 100 bytes
+frecv: receive.dat.part: 50 bytes kept: the same command goes on from there"
+}
+
+standard_streams_cannot_be_resumed() {
+	: >"$T/f"
+	usage fsend "fsend: -: --resume needs a file it can read again: not standard input" \
+		--resume 0 -
+	usage frecv "frecv: --resume: keeps what arrives in a file (PATH.part): not with -o -" \
+		--resume -o - 127.0.0.1 9
+	usage frecv "frecv: /dev/null: --resume keeps what arrives in PATH.part beside a regular file: not for a device or FIFO" \
+		--resume -o /dev/null 127.0.0.1 9
+}
+
+each_client_resumes_on_its_own() {
+	random_file "$T/f" 2000000
+	mkdir "$T/a" "$T/b"
+	head -c 700000 "$T/f" >"$T/a/receive.dat.part"
+	start_server fsend "$FSEND" --resume -v -n 2 0 "$T/f"
+	(cd "$T/a" && timeout "$TO" "$FRECV" --resume 127.0.0.1 "$PORT" >out 2>err)
+	expect_status "frecv with 700000 bytes kept" 0 $?
+	(cd "$T/b" && timeout "$TO" "$FRECV" --resume 127.0.0.1 "$PORT" >out 2>err)
+	expect_status "frecv with nothing kept" 0 $?
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	same_file "$T/f" "$T/a/receive.dat"
+	same_file "$T/f" "$T/b/receive.dat"
+	grep -q ": the client holds 700000 bytes (hashed in [0-9.]* s): sending from byte 700000\$" "$T/fsend.err" &&
+		grep -q ": 1300000 bytes in .*, acknowledged" "$T/fsend.err" &&
+		grep -q ": the client holds 0 bytes (hashed in [0-9.]* s): sending from byte 0\$" "$T/fsend.err" &&
+		grep -q ": 2000000 bytes in .*, acknowledged" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+}
+
+second_receiver_on_the_same_part_is_refused() {
+	random_file "$T/f" 2000000
+	start_server fsend "$FSEND" --resume 0 "$T/f"
+	start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall 500000
+	start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
+		sh "$T/recv" "$FRECV" "$PORT"
+	drain frecv
+	next_line relay
+	# The first one holds its .part; a second one is refused before it
+	# connects, and the first goes on unharmed.
+	(cd "$T/recv" && timeout "$TO" "$FRECV" --resume 127.0.0.1 "$PORT" >"$T/second.out" 2>"$T/second.err")
+	expect_status "a second frecv --resume" 73 $?
+	expect_output "$T/second.err" "frecv: receive.dat: another frecv is writing to its .part file"
+	kill "$relay_pid"
+	drain relay
+	wait_server relay
+	wait_server frecv
+	expect_status "the first frecv (its relay gone)" 74 "$RC"
+	wait_server fsend
+	resume_finishes
+}
+
+resume_beyond_4gib() {
+	[ -z "${FX_TEST_WRAPPER:-}" ] || skip "hashing 8 GiB under $FX_TEST_WRAPPER takes too long"
+	# A sparse file with data across the 4 GiB mark, cut beyond it.
+	big_dir
+	f=$BIG/big
+	head -c 1048576 /dev/urandom | dd of="$f" bs=1048576 seek=4095 conv=notrunc status=none
+	head -c 4321 /dev/urandom | dd of="$f" bs=1 seek=$((4 * 1073741824 + 1048576)) conv=notrunc status=none
+	size=$(stat -c %s "$f")
+	mkdir "$BIG/recv"
+	# What a cut 1 MiB past 4 GiB keeps.
+	cp --sparse=always "$f" "$BIG/recv/receive.dat.part"
+	truncate -s $((4 * 1073741824 + 1048576)) "$BIG/recv/receive.dat.part"
+	start_server fsend "$FSEND" --resume -v 0 "$f"
+	(cd "$BIG/recv" && timeout "$TO" "$FRECV" --resume 127.0.0.1 "$PORT" >"$T/frecv.out" 2>"$T/frecv.err")
+	expect_status frecv 0 $?
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	grep -q ": the client holds 4296015872 bytes (hashed in [0-9.]* s): sending from byte 4296015872\$" "$T/fsend.err" &&
+		grep -q ": 4321 bytes in " "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	cmp "$f" "$BIG/recv/receive.dat" || fail "differs"
+	[ "$(stat -c %s "$BIG/recv/receive.dat")" -eq "$size" ] || fail "size"
+}
+
+case ${1:-} in
+'' | *[!a-z0-9_]*) fail "usage: resume.sh TEST_NAME" ;;
+esac
+"$1"
