@@ -19,6 +19,7 @@ secs    -t --timeout
 -       -q --quiet
 -       -v --verbose
 -       --progress
+-       --resume
 -       --sha256
 -       -h --help
 -       --version
@@ -37,6 +38,7 @@ hex     --expect-sha256
 -       -q --quiet
 -       -v --verbose
 -       --progress
+-       --resume
 -       --sha256
 -       -h --help
 -       --version
