@@ -16,12 +16,14 @@
 #          link's payload rate, CPU seconds per GiB on each side (root only)
 #   ack    from the last byte sent to the acknowledgement, a 4 GiB transfer
 #          to disk, with bounded writeback and without
+#   resume fsend --resume/frecv --resume on tmpfs over loopback, from zero and
+#          after a cut at half; the prefix hash on each side (-v)
 #
 # usage: sh tests/bench/bench.sh BUILD_DIR [SECOND_BUILD_DIR]
 #   the second build (e.g. the portable preset) is measured as another row in
 #   the tmpfs, disk and link sections.
 # environment (sizes in bytes, or with K, M or G):
-#   FX_BENCH_SECTIONS  which sections, in this order (default "tmpfs disk link ack")
+#   FX_BENCH_SECTIONS  which sections, in this order (default "tmpfs disk link ack resume")
 #   FX_BENCH_RUNS      runs per tool in each section (default 5)
 #   FX_BENCH_SIZE      tmpfs and tmpfs-to-disk file size (default 1G)
 #   FX_BENCH_DIR       where the tmpfs files go (default /dev/shm, else $TMPDIR)
@@ -31,12 +33,14 @@
 #   FX_BENCH_LINK_SIZE the link section's file (default 256M)
 #   FX_BENCH_ACK_SIZE  the ack section's file (default 4G)
 #   FX_BENCH_ACK_RUNS  runs per build in the ack section (default 3)
+#   FX_BENCH_RESUME_SIZE the resume section's file (default 1G)
 #   FX_BENCH_UNBOUNDED a build configured with -DFX_WRITEBACK_BOUND=OFF, measured
 #                      against BUILD_DIR on tmpfs, on disk and in the ack section
 #                      (the bench target builds one and sets it)
 #   FX_BENCH_CHUNK     fsend/frecv -c value (default: theirs)
 #   FX_BENCH_RAW       a file to append every run's figures to, one line each:
 #                      section tool wall cpu rss_send rss_recv cpu_send cpu_recv ack
+#                      hash_send hash_recv (the last two: --resume only, else -)
 set -u
 [ $# -ge 1 ] || { echo "usage: bench.sh BUILD_DIR [SECOND_BUILD_DIR]" >&2; exit 64; }
 TIME=/usr/bin/time
@@ -61,9 +65,10 @@ size=$(bytes "${FX_BENCH_SIZE:-1G}")
 disk_size=$(bytes "${FX_BENCH_DISK_SIZE:-2G}")
 link_size=$(bytes "${FX_BENCH_LINK_SIZE:-256M}")
 ack_size=$(bytes "${FX_BENCH_ACK_SIZE:-4G}")
+resume_size=$(bytes "${FX_BENCH_RESUME_SIZE:-1G}")
 runs=${FX_BENCH_RUNS:-5}
 ack_runs=${FX_BENCH_ACK_RUNS:-3}
-sections=${FX_BENCH_SECTIONS:-tmpfs disk link ack}
+sections=${FX_BENCH_SECTIONS:-tmpfs disk link ack resume}
 chunk=${FX_BENCH_CHUNK:+-c $FX_BENCH_CHUNK}
 base=${FX_BENCH_DIR:-}
 [ -n "$base" ] || { [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm; } || base=${TMPDIR:-/tmp}
@@ -114,6 +119,8 @@ label() {
 	fxs) echo "fsend/frecv --sha256" ;;
 	fx2) echo "fsend/frecv ($(basename "$B2"))" ;;
 	fxu) echo "fsend/frecv (unbounded)" ;;
+	fxr) echo "full" ;;
+	fxh) echo "resumed at half" ;;
 	nc) echo "nc (OpenBSD)" ;;
 	socat) echo "socat -u" ;;
 	esac
@@ -127,7 +134,9 @@ row_label() {
 }
 
 fxbin() { case $1 in fx2) echo "$B2" ;; fxu) echo "$BU" ;; *) echo "$B1" ;; esac; }
-fxopt() { case $1 in fxp) echo --progress ;; fxs) echo --sha256 ;; esac; }
+fxopt() { case $1 in fxp) echo --progress ;; fxs) echo --sha256 ;; fxr | fxh) echo --resume ;; esac; }
+# frecv's: with --resume also -v, which says how long the kept prefix took to hash.
+fxcopt() { fxopt "$1"; case $1 in fxr | fxh) echo -v ;; esac; }
 
 TF='%U %S %M'
 
@@ -151,7 +160,7 @@ run_client() {
 	socat) timeout -k 5 "$lim" $ns_c $TIME -o "$W/cli.t" -f "$TF" \
 		socat -u "TCP:$host:$2" "CREATE:$3" >/dev/null ;;
 	*) timeout -k 5 "$lim" $ns_c $TIME -o "$W/cli.t" -f "$TF" \
-		"$(fxbin "$1")/frecv" $(fxopt "$1") $chunk -o "$3" "$host" "$2" >/dev/null ;;
+		"$(fxbin "$1")/frecv" $(fxcopt "$1") $chunk -o "$3" "$host" "$2" >/dev/null ;;
 	esac </dev/null 2>"$W/cli.err"
 }
 
@@ -159,13 +168,20 @@ now() { date +%s.%N; }
 
 # run SEC TOOL SRC DST: one timed transfer.  With $kind disk, earlier writes
 # are flushed first (outside the timing) and the peers' output is synced
-# (inside it).  Appends "wall cpu rss_send rss_recv cpu_send cpu_recv ack"
-# to $W/SEC.TOOL (ack: fsend's last byte to acknowledgement, or -), or
-# returns 1 if anything failed or the copy is not exact.
+# (inside it).  Appends "wall cpu rss_send rss_recv cpu_send cpu_recv ack
+# hash_send hash_recv" to $W/SEC.TOOL (ack: fsend's last byte to
+# acknowledgement, or -; hash: each side's prefix hash with --resume, or -),
+# or returns 1 if anything failed or the copy is not exact.  The --resume
+# rows start from DST.part as $part_at bytes of SRC (fxh) or none (fxr).
 run() {
 	sec=$1 tool=$2
-	rm -f "$4" "$W/fifo" "$W/srv.t" "$W/cli.t" "$W/srv.log"
+	rm -f "$4" "$4.part" "$W/fifo" "$W/srv.t" "$W/cli.t" "$W/srv.log"
 	[ "$kind" = disk ] && sync
+	kept=0
+	if [ "$tool" = fxh ]; then
+		kept=$part_at
+		head -c "$kept" "$3" >"$4.part" || { echo "bench: $sec: $4.part could not be made" >&2; return 1; }
+	fi
 	if [ "$tool" = cp ]; then
 		t0=$(now)
 		timeout -k 5 "$lim" $TIME -o "$W/srv.t" -f "$TF" cp "$3" "$4" </dev/null 2>"$W/cli.err" &
@@ -214,12 +230,26 @@ run() {
 		return 1
 	fi
 	cmp -s "$3" "$4" || { echo "bench: $sec: $(row_label "$sec" "$tool"): output differs" >&2; return 1; }
+	[ ! -e "$4.part" ] || { echo "bench: $sec: $(row_label "$sec" "$tool"): $4.part is left" >&2; return 1; }
 	ack=$(sed -n 's/.* \([0-9][0-9.]*\) s after the last byte.*/\1/p' "$W/srv.log" 2>/dev/null)
+	hs="" hr=""
+	case $tool in fxr | fxh)
+		# Each side's -v line: what it hashed, in how long, and where the data
+		# started; a run that did not go on from the kept bytes is no figure.
+		from=$(sed -n 's/.* (hashed in [0-9.]* s): sending from byte \([0-9]*\)$/\1/p' "$W/srv.log")
+		hs=$(sed -n 's/.* (hashed in \([0-9.]*\) s): sending from byte [0-9]*$/\1/p' "$W/srv.log")
+		had=$(sed -n 's/^frecv: .*\.part: \([0-9]*\) bytes kept, hashed in [0-9.]* s$/\1/p' "$W/cli.err")
+		hr=$(sed -n 's/^frecv: .*\.part: [0-9]* bytes kept, hashed in \([0-9.]*\) s$/\1/p' "$W/cli.err")
+		if [ "$from" != "$kept" ] || [ "$had" != "$kept" ] || [ -z "$hs" ] || [ -z "$hr" ]; then
+			echo "bench: $sec: $(row_label "$sec" "$tool"): kept $kept bytes, but frecv -v said ${had:-nothing} kept (in ${hr:-?} s), fsend -v sent from byte ${from:-?} (hashed in ${hs:-?} s)" >&2
+			return 1
+		fi ;;
+	esac
 	read -r su ss sm <"$W/srv.t"
 	read -r cu cs cm <"$W/cli.t"
-	echo "$t0 $t1 $su $ss $cu $cs $sm $cm ${ack:--}" | awk '{
-		printf "%.4f %.4f %d %d %.4f %.4f %s\n", $2 - $1, $3 + $4 + $5 + $6, $7, $8,
-			$3 + $4, $5 + $6, $9 }' >>"$W/$sec.$tool"
+	echo "$t0 $t1 $su $ss $cu $cs $sm $cm ${ack:--} ${hs:--} ${hr:--}" | awk '{
+		printf "%.4f %.4f %d %d %.4f %.4f %s %s %s\n", $2 - $1, $3 + $4 + $5 + $6, $7, $8,
+			$3 + $4, $5 + $6, $9, $10, $11 }' >>"$W/$sec.$tool"
 	[ -z "${FX_BENCH_RAW:-}" ] || echo "$sec $tool $(tail -1 "$W/$sec.$tool")" >>"$FX_BENCH_RAW"
 }
 
@@ -247,6 +277,11 @@ ratio() {
 	case "$1 $2" in *-*) echo - ;; *) awk -v a="$1" -v b="$2" 'BEGIN {
 		if (b > 0) printf "%.2f", a / b; else print "-" }' ;; esac
 }
+# rate BYTES SECONDS: MB/s, or - when the time is missing.
+rate() {
+	case $2 in -) echo - ;; *) awk -v b="$1" -v t="$2" 'BEGIN {
+		if (t > 0) printf "%.0f", b / t / 1e6; else print "-" }' ;; esac
+}
 say_ratio() { echo "$*" >>"$W/ratios"; }
 ok() { # SEC TOOL: has the tool figures in this section?
 	[ -s "$W/$1.$2" ] && case " $failed " in *" $1.$2 "*) false ;; *) true ;; esac
@@ -272,7 +307,7 @@ run_section() {
 			run "$rs_sec" "$t" "$rs_src" "$rs_dst" || failed="$failed $rs_sec.$t"
 		done
 	done
-	rm -f "$rs_dst"
+	rm -f "$rs_dst" "$rs_dst.part"
 }
 
 # A table of wall time, rate, CPU and peak RSS: table SEC BYTES TOOL...
@@ -499,6 +534,41 @@ section_ack() {
 	say_rss ack "$(human "$ack_size"), disk"
 }
 
+section_resume() {
+	echo
+	echo "== resume: $(human "$resume_size") from tmpfs to tmpfs over loopback ($base), fsend --resume/frecv --resume, runs per row: $runs, alternating"
+	kind=mem host=127.0.0.1 ns_s="" ns_c=""
+	lim=$((60 + resume_size / 20000000))
+	part_at=$((resume_size / 2))
+	# A cut at byte N leaves frecv --resume with receive.dat.part holding the
+	# file's first N bytes and nothing else: head -c N makes that same file,
+	# without a transfer to cut.  It is made before each run, outside the
+	# timing; the full row starts with no .part.
+	echo "full: no receive.dat.part; resumed at half: receive.dat.part made before each run (outside the timing) as the first $(human "$part_at") (head -c), what frecv keeps after a cut at that byte"
+	make_src "$W/rsrc" "$resume_size"
+	run_section resume "$W/rsrc" "$W/receive.dat" "$runs" fxr fxh
+	rm -f "$W/rsrc"
+	printf '%-32s %12s %8s %8s %8s %12s %12s\n' "fsend/frecv --resume" kept "wall s" "MB/s" "CPU s" "hash send s" "hash recv s"
+	for t in fxr fxh; do
+		if ! ok resume "$t"; then
+			printf '%-32s %s\n' "$(label "$t")" "no figures: a transfer failed, was not byte-exact or did not resume"
+			continue
+		fi
+		w=$(med resume "$t" 1)
+		printf '%-32s %12s %8.3f %8.0f %8.3f %12.3f %12.3f\n' "$(label "$t")" \
+			"$([ $t = fxh ] && human "$part_at" || echo 0)" "$w" \
+			"$(echo "$resume_size $w" | awk '{ print $1 / $2 / 1e6 }')" "$(med resume "$t" 2)" \
+			"$(med resume "$t" 8)" "$(med resume "$t" 9)"
+	done
+	# Resumed at half, the pair moves half the bytes, after frecv hashed the
+	# kept half and then fsend the same half of its file, one after the other.
+	f=$(med3 resume fxr 1) hs=$(med3 resume fxh 8) hr=$(med3 resume fxh 9)
+	expect=$(case "$f $hs $hr" in *-*) echo - ;; *) awk -v f="$f" -v s="$hs" -v r="$hr" 'BEGIN {
+		printf "%.2f", 0.5 + (s + r) / f }' ;; esac)
+	say_ratio "resume: resumed at half vs full: wall $(ratio "$(med resume fxh 1)" "$f")x (expected about 0.5 + (prefix hash send $hs s + recv $hr s) / full $f s = ${expect}x)"
+	say_ratio "resume: prefix hash of $(human "$part_at"), resumed at half: send $hs s, recv $hr s ($(rate "$part_at" "$hs") / $(rate "$part_at" "$hr") MB/s)"
+}
+
 # ---- the run ----
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')
@@ -510,8 +580,8 @@ echo "peers: ${have_nc:-no OpenBSD nc} ${have_socat:-no socat}; every copy check
 
 for s in $sections; do
 	case $s in
-	tmpfs | disk | link | ack) "section_$s" ;;
-	*) echo "bench: unknown section $s (tmpfs, disk, link, ack)" >&2; failed="$failed $s" ;;
+	tmpfs | disk | link | ack | resume) "section_$s" ;;
+	*) echo "bench: unknown section $s (tmpfs, disk, link, ack, resume)" >&2; failed="$failed $s" ;;
 	esac
 done
 
