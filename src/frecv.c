@@ -369,6 +369,11 @@ static int connect_to(const struct opts *o, int *sock)
 	return tool_fail(tool_net_status(e), thing, tool_reason(e, o->c.timeout));
 }
 
+/* The slowest hashing a server is given time for, in bytes a second: SHA-256
+ * in plain C on a slow core (with the CPU's SHA instructions ten times as
+ * fast). */
+#define REPLY_RATE ((uint64_t)100 * 1024 * 1024)
+
 /* What a resumed transfer (--resume) agrees on. */
 struct resume {
 	char part[PATH_MAX + 8];   /* the .part file, as named in messages */
@@ -426,8 +431,21 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 	fx_sha256_final(&copy, d);
 	if (fx_write_full(sock, line, fx_resume_request(line, rs->have, d)) < 0)
 		return tool_fail(EX_IOERR, thing, tool_reason(errno, o->c.timeout));
-	if ((n = fx_recv_line(sock, line, sizeof(line))) < 0)
+	/* The server hashes as many bytes before it answers: the wait for the
+	 * reply is -t plus a second for each REPLY_RATE of them. */
+	unsigned long wait = o->c.timeout ? o->c.timeout + (unsigned long)(rs->have / REPLY_RATE) : 0;
+	if (fx_set_timeout(sock, (unsigned)wait) < 0)
+		return tool_fail(EX_IOERR, "socket", strerror(errno));
+	if ((n = fx_recv_line(sock, line, sizeof(line))) < 0 && errno == ETIMEDOUT &&
+	    wait != o->c.timeout) {
+		snprintf(what, sizeof(what), "no reply within %lu s (-t %lu, and a second for "
+		         "each 100 MiB kept, which the server hashes first)", wait, o->c.timeout);
+		return no_reply(thing, what);
+	}
+	if (n < 0)
 		return no_reply(thing, tool_reason(errno, o->c.timeout));
+	if (fx_set_timeout(sock, (unsigned)o->c.timeout) < 0)
+		return tool_fail(EX_IOERR, "socket", strerror(errno));
 	if (n == 0)
 		return no_reply(thing, "closed without a resume reply");
 	if (fx_resume_reply_parse(line, (size_t)n, &rs->size, &rs->from) < 0) {
