@@ -289,6 +289,66 @@ resume_beyond_4gib() {
 	[ "$(stat -c %s "$BIG/recv/receive.dat")" -eq "$size" ] || fail "size"
 }
 
+stop_signal_to_frecv_keeps_the_part_for_the_next_try() {
+	random_file "$T/f" 3000000
+	for sig in TERM INT HUP; do
+		echo precious >"$T/recv/receive.dat"
+		rm -f "$T/recv/receive.dat.part" "$T"/*.fifo
+		start_server fsend "$FSEND" --resume 0 "$T/f"
+		start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall 1500100
+		start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
+			sh "$T/recv" "$FRECV" "$PORT"
+		drain frecv
+		next_line relay
+		kill -s "$sig" "$(pid_of frecv)"
+		wait_server frecv
+		expect_status "frecv (SIG$sig)" $((128 + $(signum "$sig"))) "$RC"
+		kill "$relay_pid"
+		drain relay
+		wait_server relay
+		wait_server fsend
+		expect_cut "fsend (the client stopped by SIG$sig)" "$RC"
+		expect_output "$T/recv/receive.dat" precious
+		[ "$(part_size)" -gt 0 ] || fail "nothing kept after SIG$sig"
+		resume_finishes "(SIG$sig)"
+	done
+}
+
+file_size_limit_keeps_the_part_for_the_next_try() {
+	random_file "$T/f" 3000000
+	echo precious >"$T/recv/receive.dat"
+	start_server fsend "$FSEND" --resume 0 "$T/f"
+	# ulimit -f counts 512-byte blocks: 1000000 bytes may be written.
+	(cd "$T/recv" && ulimit -f 1953 && exec timeout "$TO" "$FRECV" --resume 127.0.0.1 "$PORT" \
+		>"$T/frecv.out" 2>"$T/frecv.err")
+	expect_status "frecv under ulimit -f" 74 $?
+	grep -q "^frecv: receive.dat: File too large\$" "$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	wait_server fsend
+	expect_cut "fsend (the client failed)" "$RC"
+	expect_output "$T/recv/receive.dat" precious
+	[ "$(part_size)" -gt 0 ] || fail "nothing kept"
+	resume_finishes "(after ulimit -f)"
+}
+
+resumed_meter_counts_the_kept_bytes() {
+	random_file "$T/f" 3000000
+	head -c 2000000 "$T/f" >"$T/recv/receive.dat.part"
+	start_server fsend "$FSEND" --resume 0 "$T/f"
+	run_frecv --resume --progress 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	# The meter's lines: the size the server announced, and percentages
+	# that count the 2000000 bytes kept (67% and more).
+	tr '\r' '\n' <"$T/frecv.err" | grep '^frecv: [0-9.]* [KMG]*i*B / ' >"$T/meter"
+	[ -s "$T/meter" ] || fail "no meter: $(cat "$T/frecv.err")"
+	awk '$5 != "2.9" || $6 != "MiB" || $7 + 0 < 67 { bad = 1 } END { exit bad }' "$T/meter" ||
+		fail "$(cat "$T/meter")"
+	tr '\r' '\n' <"$T/frecv.err" | grep -q '^frecv: receive.dat.part: resuming at byte 2000000 of 3000000$' ||
+		fail "$(cat "$T/frecv.err")"
+}
+
 case ${1:-} in
 '' | *[!a-z0-9_]*) fail "usage: resume.sh TEST_NAME" ;;
 esac
