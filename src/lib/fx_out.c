@@ -368,8 +368,11 @@ static int open_part(struct fx_outfile *out, const char *dir, int append_only)
 	fd = openat(at, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
 	            0600);
 	if (fd < 0) {
-		e = errno == ELOOP ? EEXIST : errno;
-		why = errno == ELOOP ? "the .part file is a symbolic link" : NULL;
+		/* A directory cannot be opened for writing: no regular file either. */
+		e = errno == ELOOP || errno == EISDIR ? EEXIST : errno;
+		why = errno == ELOOP    ? "the .part file is a symbolic link"
+		      : errno == EISDIR ? "the .part file is not a regular file"
+		                        : NULL;
 		goto fail;
 	}
 	e = 0;
