@@ -1194,6 +1194,255 @@ static int sha256_parse_hex_rejects_wrong_length_and_non_hex(void)
 	return 0;
 }
 
+/* ---- resuming a transfer ------------------------------------------------ */
+
+/* A digest to put in request lines: 32 bytes of pattern. */
+static void some_digest(uint8_t d[FX_SHA256_LEN], unsigned seed)
+{
+	fill_pattern(d, FX_SHA256_LEN, seed);
+}
+
+/* Parse the NUL-terminated line as a request (with digest d) or a reply. */
+static int request(const char *line, uint64_t *have, uint8_t d[FX_SHA256_LEN])
+{
+	return fx_resume_request_parse(line, strlen(line), have, d);
+}
+
+static int reply(const char *line, uint64_t *size, uint64_t *from)
+{
+	return fx_resume_reply_parse(line, strlen(line), size, from);
+}
+
+static int resume_request_round_trips(void)
+{
+	static const uint64_t haves[] = { 0, 1, 9, 10, 4096, 1234567890123ULL,
+	                                  (uint64_t)INT64_MAX };
+	char line[FX_RESUME_MAX], hex[FX_SHA256_HEX_LEN + 1], want[FX_RESUME_MAX];
+	uint8_t d[FX_SHA256_LEN], got[FX_SHA256_LEN];
+	uint64_t have;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(haves) / sizeof(haves[0]); i++) {
+		some_digest(d, (unsigned)i);
+		n = fx_resume_request(line, haves[i], d);
+		/* The exact bytes docs/protocol.md gives. */
+		snprintf(want, sizeof(want), "fxfer-resume/1 have=%llu sha256=%s\n",
+		         (unsigned long long)haves[i], fx_sha256_hex(d, hex));
+		CHECK(n == strlen(want) && strcmp(line, want) == 0);
+		CHECK(n <= FX_RESUME_MAX && line[n - 1] == '\n');
+		have = 77;
+		memset(got, 0, sizeof(got));
+		CHECK(fx_resume_request_parse(line, n, &have, got) == 0);
+		CHECK(have == haves[i] && memcmp(got, d, sizeof(d)) == 0);
+	}
+	return 0;
+}
+
+static int resume_reply_round_trips(void)
+{
+	static const uint64_t pairs[][2] = { { 0, 0 }, { 1, 0 }, { 1, 1 }, { 100, 40 },
+	                                     { 10, 10 }, { (uint64_t)INT64_MAX, 0 },
+	                                     { (uint64_t)INT64_MAX, (uint64_t)INT64_MAX } };
+	char line[FX_RESUME_MAX], want[FX_RESUME_MAX];
+	uint64_t size, from;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		n = fx_resume_reply(line, pairs[i][0], pairs[i][1]);
+		snprintf(want, sizeof(want), "fxfer-resume/1 size=%llu from=%llu\n",
+		         (unsigned long long)pairs[i][0], (unsigned long long)pairs[i][1]);
+		CHECK(n == strlen(want) && strcmp(line, want) == 0);
+		CHECK(n <= FX_RESUME_MAX && line[n - 1] == '\n');
+		size = from = 77;
+		CHECK(fx_resume_reply_parse(line, n, &size, &from) == 0);
+		CHECK(size == pairs[i][0] && from == pairs[i][1]);
+	}
+	CHECK(fx_resume_reply(line, 100, 40) == 32);
+	CHECK(strcmp(line, "fxfer-resume/1 size=100 from=40\n") == 0);
+	return 0;
+}
+
+#define HEX64 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define HEX64_UPPER "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
+
+/* A line of exactly len bytes: prefix, then " pad=" and x's, then a newline. */
+static char *padded(char *buf, const char *prefix, size_t len)
+{
+	size_t n = strlen(prefix);
+
+	memcpy(buf, prefix, n);
+	memcpy(buf + n, " pad=", 5);
+	memset(buf + n + 5, 'x', len - n - 6);
+	buf[len - 1] = '\n';
+	buf[len] = '\0';
+	return buf;
+}
+
+/* A line of len bytes (NULs inside allowed), refused by both parsers with
+ * errno e, their outputs untouched. */
+static int refused_by_both(const char *line, size_t len, int e)
+{
+	uint8_t d[FX_SHA256_LEN], untouched[FX_SHA256_LEN];
+	uint64_t a = 77, b = 88;
+
+	memset(untouched, 0xee, sizeof(untouched));
+	memcpy(d, untouched, sizeof(d));
+	errno = 0;
+	CHECK(fx_resume_request_parse(line, len, &a, d) == -1 && errno == e);
+	CHECK(a == 77 && memcmp(d, untouched, sizeof(d)) == 0);
+	errno = 0;
+	CHECK(fx_resume_reply_parse(line, len, &a, &b) == -1 && errno == e);
+	CHECK(a == 77 && b == 88);
+	return 0;
+}
+
+static int resume_parse_refuses_malformed(void)
+{
+	static const char *const bad[] = {
+		/* numbers: a leading zero, a sign, beyond 2^63 - 1, none */
+		"fxfer-resume/1 have=01 sha256=" HEX64 "\n",
+		"fxfer-resume/1 have=00 sha256=" HEX64 "\n",
+		"fxfer-resume/1 have=-1 sha256=" HEX64 "\n",
+		"fxfer-resume/1 have=+1 sha256=" HEX64 "\n",
+		"fxfer-resume/1 have= 1 sha256=" HEX64 "\n",
+		"fxfer-resume/1 have=9223372036854775808 sha256=" HEX64 "\n",
+		"fxfer-resume/1 have=18446744073709551616 sha256=" HEX64 "\n",
+		"fxfer-resume/1 have=99999999999999999999999 sha256=" HEX64 "\n",
+		"fxfer-resume/1 have= sha256=" HEX64 "\n",
+		"fxfer-resume/1 have=0x10 sha256=" HEX64 "\n",
+		"fxfer-resume/1 size=010 from=0\n",
+		"fxfer-resume/1 size=10 from=00\n",
+		"fxfer-resume/1 size=-1 from=0\n",
+		"fxfer-resume/1 size=10 from=+1\n",
+		"fxfer-resume/1 size=9223372036854775808 from=0\n",
+		"fxfer-resume/1 size=18446744073709551615 from=0\n",
+		"fxfer-resume/1 size= from=0\n",
+		"fxfer-resume/1 size=10 from=\n",
+		/* the digest: the wire's lowercase only, 64 digits */
+		"fxfer-resume/1 have=5 sha256=" HEX64_UPPER "\n",
+		"fxfer-resume/1 have=5 sha256=Ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n",
+		"fxfer-resume/1 have=5 sha256=ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015a\n",
+		"fxfer-resume/1 have=5 sha256=" HEX64 "0\n",
+		"fxfer-resume/1 have=5 sha256=ga7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n",
+		"fxfer-resume/1 have=5 sha256=\n",
+		/* the newline: missing, doubled, bytes after it, CR LF */
+		"fxfer-resume/1 have=5 sha256=" HEX64,
+		"fxfer-resume/1 size=10 from=5",
+		"fxfer-resume/1 have=5 sha256=" HEX64 "\n\n",
+		"fxfer-resume/1 size=10 from=5\nDATA",
+		"fxfer-resume/1 size=10 from=5\n\n",
+		"fxfer-resume/1 have=5 sha256=" HEX64 "\r\n",
+		"fxfer-resume/1 size=10 from=5\r\n",
+		/* fields: out of order, missing, repeated spaces, a tab, a control
+		 * or non-ASCII byte where a later version's field would be */
+		"fxfer-resume/1 sha256=" HEX64 " have=5\n",
+		"fxfer-resume/1 from=5 size=10\n",
+		"fxfer-resume/1 have=5\n",
+		"fxfer-resume/1 size=10\n",
+		"fxfer-resume/1  have=5 sha256=" HEX64 "\n",
+		"fxfer-resume/1 size=10  from=5\n",
+		"fxfer-resume/1 size=10\tfrom=5\n",
+		"fxfer-resume/1 size=10 from=5\tx=y\n",
+		"fxfer-resume/1 size=10 from=5x=y\n",
+		"fxfer-resume/1 size=10 from=5 x=\001\n",
+		"fxfer-resume/1 size=10 from=5 x=\303\251\n",
+		"fxfer-resume/1 size=10 from=5 x=\177\n",
+		/* from beyond size */
+		"fxfer-resume/1 size=10 from=11\n",
+		"fxfer-resume/1 size=0 from=1\n",
+		"fxfer-resume/1 size=9223372036854775806 from=9223372036854775807\n",
+		/* the magic */
+		"",
+		"\n",
+		"fxfer-resume/\n",
+		"fxfer-resume/1 \n",
+		"fxfer-resume/ size=10 from=5\n",
+		"fxfer-resume/x size=10 from=5\n",
+		"fxfer-resume/01 size=10 from=5\n",
+		"fxfer-resume/-1 size=10 from=5\n",
+		"fxfer-resume1 size=10 from=5\n",
+		"fxfer-resum/1 size=10 from=5\n",
+		"Fxfer-resume/1 size=10 from=5\n",
+		"FXFER-RESUME/1 size=10 from=5\n",
+		" fxfer-resume/1 size=10 from=5\n",
+		"fxfer-resume/1size=10 from=5\n",
+		"thank you\n",
+	};
+	char buf[FX_RESUME_MAX + 2];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (refused_by_both(bad[i], strlen(bad[i]), EINVAL) != 0) {
+			fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
+			return 1;
+		}
+	}
+	/* A NUL inside is a byte like any other, not an end. */
+	static const char nul_in_hex[] = "fxfer-resume/1 have=5 sha256=ba7816bf8f01cfea\0"
+	                                 "14140de5dae2223b00361a396177a9cb410ff61f20015ad\n";
+	static const char nul_in_number[] = "fxfer-resume/1 size=1\0 from=0\n";
+	static const char nul_at_end[] = "fxfer-resume/1 size=10 from=5\0\n";
+	static const char nul_in_field[] = "fxfer-resume/1 size=10 from=5 x=\0\n";
+	static const char nul_after[] = "fxfer-resume/1 size=10 from=5\n\0";
+	CHECK(refused_by_both(nul_in_hex, sizeof(nul_in_hex) - 1, EINVAL) == 0);
+	CHECK(refused_by_both(nul_in_number, sizeof(nul_in_number) - 1, EINVAL) == 0);
+	CHECK(refused_by_both(nul_at_end, sizeof(nul_at_end) - 1, EINVAL) == 0);
+	CHECK(refused_by_both(nul_in_field, sizeof(nul_in_field) - 1, EINVAL) == 0);
+	CHECK(refused_by_both(nul_after, sizeof(nul_after) - 1, EINVAL) == 0);
+	/* Only the len bytes given are read: a line cut before its newline. */
+	CHECK(refused_by_both("fxfer-resume/1 size=10 from=5\n", 29, EINVAL) == 0);
+	/* Longer than FX_RESUME_MAX, however well formed. */
+	CHECK(refused_by_both(padded(buf, "fxfer-resume/1 size=10 from=5", FX_RESUME_MAX + 1),
+	                      FX_RESUME_MAX + 1, EINVAL) == 0);
+	CHECK(refused_by_both(padded(buf, "fxfer-resume/1 have=5 sha256=" HEX64, FX_RESUME_MAX + 1),
+	                      FX_RESUME_MAX + 1, EINVAL) == 0);
+	return 0;
+}
+
+static int resume_parse_ignores_fields_a_later_version_adds(void)
+{
+	char buf[FX_RESUME_MAX + 1];
+	uint8_t d[FX_SHA256_LEN], want[FX_SHA256_LEN];
+	uint64_t have, size, from;
+
+	CHECK(fx_sha256_parse_hex(HEX64, want) == 0);
+	CHECK(request("fxfer-resume/1 have=5 sha256=" HEX64 " mtime=1700000000 name=a.b\n",
+	              &have, d) == 0);
+	CHECK(have == 5 && memcmp(d, want, sizeof(d)) == 0);
+	CHECK(reply("fxfer-resume/1 size=10 from=4 x=y\n", &size, &from) == 0);
+	CHECK(size == 10 && from == 4);
+	CHECK(reply("fxfer-resume/1 size=10 from=4 a=\"b c\" d=~!@#$%^&*()\n", &size, &from) == 0);
+	CHECK(size == 10 && from == 4);
+	/* Up to FX_RESUME_MAX bytes, newline included. */
+	padded(buf, "fxfer-resume/1 size=12 from=3", FX_RESUME_MAX);
+	CHECK(fx_resume_reply_parse(buf, FX_RESUME_MAX, &size, &from) == 0);
+	CHECK(size == 12 && from == 3);
+	padded(buf, "fxfer-resume/1 have=6 sha256=" HEX64, FX_RESUME_MAX);
+	CHECK(fx_resume_request_parse(buf, FX_RESUME_MAX, &have, d) == 0);
+	CHECK(have == 6 && memcmp(d, want, sizeof(d)) == 0);
+	return 0;
+}
+
+static int resume_parse_says_another_version(void)
+{
+	static const char *const later[] = {
+		"fxfer-resume/2 have=5 sha256=" HEX64 "\n",
+		"fxfer-resume/2 size=10 from=5\n",
+		"fxfer-resume/2 something else entirely\n",
+		"fxfer-resume/2\n",
+		"fxfer-resume/10 size=10 from=5\n",
+		"fxfer-resume/9223372036854775807 size=10 from=5\n",
+	};
+
+	for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++) {
+		if (refused_by_both(later[i], strlen(later[i]), EPROTONOSUPPORT) != 0) {
+			fprintf(stderr, "line: \"%s\"\n", later[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+
 /* ---- runner -------------------------------------------------------------- */
 
 #define T(name) { #name, name }
@@ -1248,6 +1497,11 @@ static const struct {
 	T(sha256_hex_prints_lowercase_like_sha256sum),
 	T(sha256_parse_hex_accepts_either_case),
 	T(sha256_parse_hex_rejects_wrong_length_and_non_hex),
+	T(resume_request_round_trips),
+	T(resume_reply_round_trips),
+	T(resume_parse_refuses_malformed),
+	T(resume_parse_ignores_fields_a_later_version_adds),
+	T(resume_parse_says_another_version),
 };
 
 int main(int argc, char **argv)
