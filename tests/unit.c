@@ -1442,6 +1442,107 @@ static int resume_parse_says_another_version(void)
 	return 0;
 }
 
+static int recv_line_leaves_the_bytes_after_the_newline(void)
+{
+	int s[2];
+	char buf[64];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+	/* A read that waits for bytes that never come fails, not hangs. */
+	CHECK(fx_set_timeout(s[0], 5) == 0);
+	CHECK(write(s[1], "line\nDATA", 9) == 9);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 5);
+	CHECK(memcmp(buf, "line\n", 5) == 0);
+	/* The writer keeps its end open: the data is there, nothing more. */
+	CHECK(recv(s[0], buf, sizeof(buf), MSG_DONTWAIT) == 4);
+	CHECK(memcmp(buf, "DATA", 4) == 0);
+	/* Two lines in one write come back one at a time. */
+	CHECK(write(s[1], "one\ntwo\n", 8) == 8);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 4 && memcmp(buf, "one\n", 4) == 0);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 4 && memcmp(buf, "two\n", 4) == 0);
+	/* A full buffer ends the line; the rest stays. */
+	CHECK(write(s[1], "abcdef\n", 7) == 7);
+	CHECK(fx_recv_line(s[0], buf, 3) == 3 && memcmp(buf, "abc", 3) == 0);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 4 && memcmp(buf, "def\n", 4) == 0);
+	/* EOF before a newline: what came. */
+	CHECK(write(s[1], "tail", 4) == 4);
+	close(s[1]);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 4 && memcmp(buf, "tail", 4) == 0);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 0);
+	close(s[0]);
+	return 0;
+}
+
+/* A fresh directory under $TMPDIR (else /tmp), its receive.dat and that
+ * name with .part added. */
+struct part_dir {
+	char dir[200], path[300], part[310];
+};
+
+/* Make d's directory, with receive.dat holding old (none when old is NULL). */
+static int part_scratch(struct part_dir *d, const char *old)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n = snprintf(d->dir, sizeof(d->dir), "%s/fxunit-part.XXXXXX",
+	                 tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+
+	if (n < 0 || (size_t)n >= sizeof(d->dir) ||
+	    scratch(d->dir, d->path, sizeof(d->path), old) < 0)
+		return -1;
+	snprintf(d->part, sizeof(d->part), "%s.part", d->path);
+	return 0;
+}
+
+static int sha256_file_hashes_a_range_and_fails_short(void)
+{
+	struct part_dir d;
+	char want[FX_SHA256_HEX_LEN + 1], got[FX_SHA256_HEX_LEN + 1];
+	size_t big = 200000;
+	unsigned char *buf = malloc(big);
+	uint8_t digest[FX_SHA256_LEN];
+	struct fx_sha256 ctx;
+	int fd;
+
+	CHECK(buf != NULL && part_scratch(&d, NULL) == 0);
+	fill_pattern(buf, big, 7);
+	CHECK((fd = open(d.path, O_RDWR | O_CREAT | O_EXCL, 0600)) >= 0);
+	CHECK(fx_write_full(fd, buf, big) == (ssize_t)big);
+	CHECK(lseek(fd, 10, SEEK_SET) == 10);
+	/* Ranges within one read, across several, up to the end, and none. */
+	static const size_t ranges[][2] = { { 0, 0 }, { 0, 1 }, { 1000, 150000 },
+	                                    { 0, 200000 }, { 65535, 65538 }, { 199999, 1 },
+	                                    { 200000, 0 } };
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		size_t off = ranges[i][0], len = ranges[i][1];
+
+		fx_sha256_init(&ctx);
+		fx_sha256_update(&ctx, buf + off, len);
+		fx_sha256_final(&ctx, digest);
+		fx_sha256_hex(digest, want);
+		fx_sha256_init(&ctx);
+		CHECK(fx_sha256_file(fd, off, len, &ctx) == 0);
+		fx_sha256_final(&ctx, digest);
+		CHECK(strcmp(fx_sha256_hex(digest, got), want) == 0);
+	}
+	/* The descriptor's offset stays where it was. */
+	CHECK(lseek(fd, 0, SEEK_CUR) == 10);
+	/* A file shorter than the range. */
+	fx_sha256_init(&ctx);
+	errno = 0;
+	CHECK(fx_sha256_file(fd, 199000, 1001, &ctx) == -1 && errno == EIO);
+	fx_sha256_init(&ctx);
+	errno = 0;
+	CHECK(fx_sha256_file(fd, 300000, 1, &ctx) == -1 && errno == EIO);
+	fx_sha256_init(&ctx);
+	errno = 0;
+	CHECK(fx_sha256_file(fd, 0, big + 1, &ctx) == -1 && errno == EIO);
+	close(fd);
+	unlink(d.path);
+	rmdir(d.dir);
+	free(buf);
+	return 0;
+}
+
 
 /* ---- runner -------------------------------------------------------------- */
 
@@ -1502,6 +1603,8 @@ static const struct {
 	T(resume_parse_refuses_malformed),
 	T(resume_parse_ignores_fields_a_later_version_adds),
 	T(resume_parse_says_another_version),
+	T(recv_line_leaves_the_bytes_after_the_newline),
+	T(sha256_file_hashes_a_range_and_fails_short),
 };
 
 int main(int argc, char **argv)
