@@ -1543,6 +1543,154 @@ static int sha256_file_hashes_a_range_and_fails_short(void)
 	return 0;
 }
 
+static int out_open_part_keeps_what_was_written(void)
+{
+	struct part_dir d;
+	char buf[16];
+	struct fx_outfile out;
+	struct stat st;
+
+	CHECK(part_scratch(&d, NULL) == 0);
+	CHECK(fx_out_open_part(&out, d.path, 0644) == 0);
+	CHECK(out.keep == 1 && !out.direct);
+	CHECK(lstat(d.part, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+	CHECK(fx_write_full(out.fd, "partial", 7) == 7);
+	errno = 1234;
+	fx_out_abort(&out);
+	CHECK(errno == 1234);
+	/* The .part file stays, with its bytes; the target is not made. */
+	CHECK(file_holds(d.part, "partial"));
+	CHECK(access(d.path, F_OK) == -1 && errno == ENOENT);
+	CHECK(count_entries(d.dir) == 1);
+	/* The next open finds it as it was, at offset 0, and can read it. */
+	CHECK(fx_out_open_part(&out, d.path, 0644) == 0);
+	CHECK(lseek(out.fd, 0, SEEK_CUR) == 0);
+	CHECK(fx_read_full(out.fd, buf, sizeof(buf)) == 7 && memcmp(buf, "partial", 7) == 0);
+	fx_out_abort(&out);
+	CHECK(file_holds(d.part, "partial"));
+	/* An empty one tells the next try nothing: abort removes it. */
+	CHECK(truncate(d.part, 0) == 0);
+	CHECK(fx_out_open_part(&out, d.path, 0644) == 0);
+	fx_out_abort(&out);
+	CHECK(count_entries(d.dir) == 0);
+	CHECK(fx_out_open_part(&out, d.path, 0644) == 0);
+	CHECK(count_entries(d.dir) == 1);
+	fx_out_abort(&out);
+	CHECK(count_entries(d.dir) == 0);
+	rmdir(d.dir);
+	return 0;
+}
+
+static int out_open_part_is_locked_against_a_second(void)
+{
+	struct part_dir d;
+	struct fx_outfile one, two;
+
+	CHECK(part_scratch(&d, NULL) == 0);
+	CHECK(fx_out_open_part(&one, d.path, 0644) == 0);
+	CHECK(fx_write_full(one.fd, "first", 5) == 5);
+	errno = 0;
+	CHECK(fx_out_open_part(&two, d.path, 0644) == -1 && errno == EBUSY);
+	CHECK(two.why != NULL);
+	/* The refused one leaves the first one's file alone. */
+	CHECK(file_holds(d.part, "first"));
+	fx_out_abort(&one);
+	/* Once the first lets go, the second may. */
+	CHECK(fx_out_open_part(&two, d.path, 0644) == 0);
+	CHECK(fx_out_open_part(&one, d.path, 0644) == -1 && errno == EBUSY);
+	fx_out_abort(&two);
+	CHECK(file_holds(d.part, "first"));
+	unlink(d.part);
+	rmdir(d.dir);
+	return 0;
+}
+
+static int out_open_part_refuses_a_symbolic_link(void)
+{
+	struct part_dir d;
+	char other[220];
+	struct fx_outfile out;
+	struct stat st;
+	FILE *f;
+
+	CHECK(part_scratch(&d, NULL) == 0);
+	snprintf(other, sizeof(other), "%s/other", d.dir);
+	CHECK((f = fopen(other, "w")) != NULL && fputs("other's", f) >= 0 && fclose(f) == 0);
+	CHECK(symlink("other", d.part) == 0);
+	errno = 0;
+	CHECK(fx_out_open_part(&out, d.path, 0644) == -1 && errno == EEXIST);
+	CHECK(out.why != NULL);
+	CHECK(file_holds(other, "other's"));
+	CHECK(lstat(d.part, &st) == 0 && S_ISLNK(st.st_mode));
+	/* A dangling one is not followed to make the file it names either. */
+	CHECK(unlink(other) == 0);
+	errno = 0;
+	CHECK(fx_out_open_part(&out, d.path, 0644) == -1 && errno == EEXIST);
+	CHECK(access(other, F_OK) == -1 && errno == ENOENT);
+	CHECK(count_entries(d.dir) == 1);
+	unlink(d.part);
+	rmdir(d.dir);
+	return 0;
+}
+
+static int out_open_part_refuses_a_part_that_is_no_regular_file(void)
+{
+	struct part_dir d;
+	struct fx_outfile out;
+
+	CHECK(part_scratch(&d, NULL) == 0);
+	CHECK(mkfifo(d.part, 0600) == 0);
+	errno = 0;
+	CHECK(fx_out_open_part(&out, d.path, 0644) == -1 && errno == EEXIST);
+	CHECK(out.why != NULL);
+	CHECK(unlink(d.part) == 0 && mkdir(d.part, 0700) == 0);
+	errno = 0;
+	CHECK(fx_out_open_part(&out, d.path, 0644) == -1 && errno == EEXIST);
+	CHECK(out.why != NULL);
+	CHECK(count_entries(d.dir) == 1);
+	rmdir(d.part);
+	rmdir(d.dir);
+	return 0;
+}
+
+static int out_open_part_writes_a_device_directly(void)
+{
+	struct fx_outfile out;
+
+	CHECK(fx_out_open_part(&out, "/dev/null", 0644) == 0);
+	CHECK(out.keep == 0 && out.direct == 1 && out.tmp == NULL);
+	CHECK(fx_write_full(out.fd, "x", 1) == 1);
+	CHECK(fx_out_sync(&out) == 0 && fx_out_commit(&out) == 0);
+	CHECK(access("/dev/null.part", F_OK) == -1);
+	return 0;
+}
+
+static int out_part_commit_replaces_the_target_and_leaves_no_part(void)
+{
+	struct part_dir d;
+	struct fx_outfile out;
+	struct stat st;
+	FILE *f;
+
+	CHECK(part_scratch(&d, "old") == 0);
+	CHECK(chmod(d.path, 0640) == 0);
+	/* What an earlier try kept, and the rest after it. */
+	CHECK((f = fopen(d.part, "w")) != NULL && fputs("ne", f) >= 0 && fclose(f) == 0);
+	CHECK(fx_out_open_part(&out, d.path, 0644) == 0);
+	CHECK(lseek(out.fd, 0, SEEK_END) == 2);
+	CHECK(fx_write_full(out.fd, "w", 1) == 1);
+	CHECK(fx_out_sync(&out) == 0);
+	/* Until the commit the old file is intact. */
+	CHECK(file_holds(d.path, "old"));
+	CHECK(fx_out_commit(&out) == 0);
+	CHECK(file_holds(d.path, "new"));
+	CHECK(stat(d.path, &st) == 0 && (st.st_mode & 0777) == 0640);
+	CHECK(access(d.part, F_OK) == -1 && errno == ENOENT);
+	CHECK(count_entries(d.dir) == 1);
+	unlink(d.path);
+	rmdir(d.dir);
+	return 0;
+}
 
 /* ---- runner -------------------------------------------------------------- */
 
@@ -1605,6 +1753,12 @@ static const struct {
 	T(resume_parse_says_another_version),
 	T(recv_line_leaves_the_bytes_after_the_newline),
 	T(sha256_file_hashes_a_range_and_fails_short),
+	T(out_open_part_keeps_what_was_written),
+	T(out_open_part_is_locked_against_a_second),
+	T(out_open_part_refuses_a_symbolic_link),
+	T(out_open_part_refuses_a_part_that_is_no_regular_file),
+	T(out_open_part_writes_a_device_directly),
+	T(out_part_commit_replaces_the_target_and_leaves_no_part),
 };
 
 int main(int argc, char **argv)
