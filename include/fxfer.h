@@ -424,7 +424,10 @@ int fx_sha256_file(int fd, uint64_t off, uint64_t len, struct fx_sha256 *ctx);
 #define FX_RESUME_MAX ((size_t)256)
 
 /* Format the request (fx_resume_request) or the reply (fx_resume_reply) into
- * buf, NUL-terminated.  Returns the line's length, newline included. */
+ * buf, NUL-terminated.  Returns the line's length, newline included.  The
+ * numbers must be within the lines' limits (at most 2^63 - 1, from at most
+ * size), as off_t values are: a line formatted from others is refused by
+ * the parsers. */
 size_t fx_resume_request(char buf[FX_RESUME_MAX], uint64_t have,
                          const uint8_t digest[FX_SHA256_LEN]);
 size_t fx_resume_reply(char buf[FX_RESUME_MAX], uint64_t size, uint64_t from);

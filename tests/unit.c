@@ -1439,6 +1439,8 @@ static int resume_parse_says_another_version(void)
 			return 1;
 		}
 	}
+	/* Version 1 without its fields is a malformed line, not another version. */
+	CHECK(refused_by_both("fxfer-resume/1\n", 15, EINVAL) == 0);
 	return 0;
 }
 

@@ -102,7 +102,8 @@ static int take_version(struct cursor *c)
 		return 0;
 	if (take(c, VERSION " "))
 		return 1;
-	if (take_number(c, &v) && (c->p == c->end - 1 || *c->p == ' '))
+	/* A well-formed number and its end: a version this one is not. */
+	if (take_number(c, &v) && v != 1 && (c->p == c->end - 1 || *c->p == ' '))
 		return -1;
 	return 0;
 }
