@@ -349,6 +349,17 @@ resumed_meter_counts_the_kept_bytes() {
 		fail "$(cat "$T/frecv.err")"
 }
 
+part_holding_the_whole_file_is_stored_without_data() {
+	# Cut after the last byte, before the acknowledgement: all is kept, and
+	# the next try moves nothing but the two lines.
+	random_file "$T/f" 1000000
+	cp "$T/f" "$T/recv/receive.dat.part"
+	echo precious >"$T/recv/receive.dat"
+	resume_finishes "(all kept)"
+	expect_output "$T/relay.err" "$(head -n 1 "$T/relay.err")
+peer: relayed $(reply_len 1000000 1000000)"
+}
+
 case ${1:-} in
 '' | *[!a-z0-9_]*) fail "usage: resume.sh TEST_NAME" ;;
 esac
