@@ -4,12 +4,15 @@
  * Every digest must agree, or there are no figures.  Not a test: the
  * benchmark (bench.sh) runs it.
  *
- * usage: sha256speed [-n RUNS] [-c COMMAND] FILE
- *        sha256speed [-n RUNS] -m MIB
+ * usage: sha256speed [-u] [-n RUNS] [-c COMMAND] FILE
+ *        sha256speed [-u] [-n RUNS] -m MIB
  * With FILE, each run reads it through read(2), as sha256sum does, so a
  * page-cached file compares like with like; with -m, the hash alone runs
  * over MIB MiB of memory.  Prints one line: the median MB/s (1e6 bytes per
- * second of wall time) of RUNS runs and their range.
+ * second of wall time) of RUNS runs and their range.  With -u the seconds
+ * are CPU time instead (user and system, the command's too), which a busy
+ * machine does not stretch; `openssl speed` counts CPU time too (its user
+ * time), so -u -m compares with it like with like.
  */
 #include "fxfer.h"
 #include "fx_sha256_impl.h"
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,11 +32,25 @@
 #define BUF_SIZE ((size_t)64 << 10)
 #define MAX_RUNS 99
 
+/* -u: time by the CPU time used rather than by the wall clock. */
+static int cpu_time;
+
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(cpu_time ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The CPU time, user and system, of the children waited for so far. */
+static double children_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* Hash FILE (or mem, when path is NULL) with impl; the seconds it took. */
@@ -66,12 +84,13 @@ static double hash_once(int impl, const char *path, const unsigned char *mem,
 	return now() - t0;
 }
 
-/* Run "cmd path", keep the first 64 bytes it prints; the seconds it took. */
+/* Run "cmd path", keep the first 64 bytes it prints; the seconds it took
+ * (with -u, the CPU seconds it used). */
 static double command_once(const char *cmd, const char *path,
                            char hex[FX_SHA256_HEX_LEN + 1])
 {
 	int p[2], status;
-	double t0 = now();
+	double t0 = cpu_time ? children_cpu() : now();
 	pid_t pid;
 
 	if (pipe(p) < 0 || (pid = fork()) < 0)
@@ -93,7 +112,7 @@ static double command_once(const char *cmd, const char *path,
 	    WEXITSTATUS(status) != 0 || n != (ssize_t)FX_SHA256_HEX_LEN)
 		return -1;
 	hex[FX_SHA256_HEX_LEN] = '\0';
-	return now() - t0;
+	return (cpu_time ? children_cpu() : now()) - t0;
 }
 
 static int by_value(const void *a, const void *b)
@@ -118,8 +137,8 @@ static void summarise(char *line, size_t size, const char *name, double *mbs,
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sha256speed [-n RUNS] [-c COMMAND] FILE\n"
-	                "       sha256speed [-n RUNS] -m MIB\n");
+	fprintf(stderr, "usage: sha256speed [-u] [-n RUNS] [-c COMMAND] FILE\n"
+	                "       sha256speed [-u] [-n RUNS] -m MIB\n");
 	exit(64);
 }
 
@@ -135,12 +154,15 @@ int main(int argc, char **argv)
 	uint64_t bytes = 0;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "n:c:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "un:c:m:")) != -1) {
 		switch (opt) {
 		case 'n':
 			runs = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || runs < 1 || runs > MAX_RUNS)
 				usage();
+			break;
+		case 'u':
+			cpu_time = 1;
 			break;
 		case 'c':
 			cmd = optarg;
@@ -208,9 +230,9 @@ int main(int argc, char **argv)
 
 	char line[512];
 	snprintf(line, sizeof(line),
-	         "sha256, one core, %llu bytes%s%s, MB/s median (range) of %d: ",
+	         "sha256, one core, %llu bytes%s%s, MB/s%s median (range) of %d: ",
 	         (unsigned long long)bytes, path ? " of " : " in memory",
-	         path ? path : "", runs);
+	         path ? path : "", cpu_time ? " of CPU time" : "", runs);
 	for (int i = 0; i < nimpl; i++)
 		summarise(line, sizeof(line), fx_sha256_impl_name(impls[i]), mbs[i], runs);
 	if (cmd != NULL)
