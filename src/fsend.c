@@ -463,6 +463,9 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 		if (resume_point(sock, in, size, x, o, peer, r) != EX_OK)
 			return r->status;
 		size -= (off_t)r->from;
+		/* The rate and the time counted from the first byte of data, not
+		 * from the hashing of the client's part. */
+		tool_meter_start(m, m->on, m->total);
 		m->base = r->from;
 	}
 	if (fx_send_stream(sock, in->fd, x) < 0)
