@@ -38,13 +38,25 @@ static char tmp_path[PATH_MAX];
 /* The .part file (--resume), kept and made durable when a signal ends
  * frecv; -1 when there is none. */
 static volatile sig_atomic_t part_fd = -1;
+/* Its path, and what to say when a signal leaves it for the next try. */
+static char part_path[PATH_MAX];
+static char kept_msg[PATH_MAX + 80];
+static size_t kept_len;
 
 static void on_signal(int sig)
 {
+	struct stat st;
+
 	if (tmp_path[0] != '\0')
 		unlink(tmp_path);
-	if (part_fd >= 0)
+	if (part_fd >= 0 && fstat(part_fd, &st) == 0 && st.st_size == 0) {
+		unlink(part_path); /* nothing kept: nothing left */
+	} else if (part_fd >= 0) {
 		(void)fsync(part_fd);
+		tool_meter_clear_at_death();
+		if (kept_len > 0 && write(STDERR_FILENO, kept_msg, kept_len) < 0)
+			kept_len = 0; /* nothing more to do about it, dying */
+	}
 	tool_die_by_signal(sig);
 }
 
@@ -243,11 +255,17 @@ static int is_stdout(const char *path)
 
 /* Let the signal handler know the named temporary file, if there is one,
  * or the .part file it must keep. */
-static void arm_tmp(const struct fx_outfile *out)
+static void arm_tmp(const struct fx_outfile *out, const struct opts *o)
 {
-	if (out->keep)
+	if (out->keep && strlen(out->tmp) < sizeof(part_path)) {
+		memcpy(part_path, out->tmp, strlen(out->tmp) + 1);
+		if (!o->c.quiet) {
+			int n = snprintf(kept_msg, sizeof(kept_msg), "frecv: %s.part: kept: the same "
+			                 "command goes on from there\n", o->output);
+			kept_len = n > 0 && (size_t)n < sizeof(kept_msg) ? (size_t)n : 0;
+		}
 		part_fd = out->fd;
-	else if (out->tmp != NULL && strlen(out->tmp) < sizeof(tmp_path))
+	} else if (out->tmp != NULL && strlen(out->tmp) < sizeof(tmp_path))
 		memcpy(tmp_path, out->tmp, strlen(out->tmp) + 1);
 }
 
@@ -302,7 +320,7 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 		r = o->resume ? fx_out_open_part(out, o->output, 0666) :
 		                fx_out_open(out, o->output, 0666);
 		if (r == 0)
-			arm_tmp(out);
+			arm_tmp(out, o);
 		tool_unblock_signals();
 		if (r == 0 && o->resume && !out->keep) {
 			drop_output(out);

@@ -310,8 +310,27 @@ stop_signal_to_frecv_keeps_the_part_for_the_next_try() {
 		expect_cut "fsend (the client stopped by SIG$sig)" "$RC"
 		expect_output "$T/recv/receive.dat" precious
 		[ "$(part_size)" -gt 0 ] || fail "nothing kept after SIG$sig"
+		expect_output "$T/frecv.err" "frecv: receive.dat.part: kept: the same command goes on from there"
 		resume_finishes "(SIG$sig)"
 	done
+	# Stopped before a byte of data came: nothing kept, nothing left.
+	rm -f "$T"/*.fifo
+	start_server fsend "$FSEND" --resume 0 "$T/f"
+	start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall "$(reply_len 3000000 0)"
+	start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
+		sh "$T/recv" "$FRECV" "$PORT"
+	drain frecv
+	next_line relay
+	kill -s TERM "$(pid_of frecv)"
+	wait_server frecv
+	expect_status "frecv (SIGTERM before the data)" 143 "$RC"
+	kill "$relay_pid"
+	drain relay
+	wait_server relay
+	wait_server fsend
+	expect_cut "fsend (the client stopped before the data)" "$RC"
+	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
+	[ ! -s "$T/frecv.err" ] || fail "$(cat "$T/frecv.err")"
 }
 
 file_size_limit_keeps_the_part_for_the_next_try() {
