@@ -1497,7 +1497,7 @@ static int part_scratch(struct part_dir *d, const char *old)
 
 static int sha256_file_hashes_a_range_and_fails_short(void)
 {
-	struct part_dir d;
+	struct part_dir d = { .dir = "" };
 	char want[FX_SHA256_HEX_LEN + 1], got[FX_SHA256_HEX_LEN + 1];
 	size_t big = 200000;
 	unsigned char *buf = malloc(big);
@@ -1547,7 +1547,7 @@ static int sha256_file_hashes_a_range_and_fails_short(void)
 
 static int out_open_part_keeps_what_was_written(void)
 {
-	struct part_dir d;
+	struct part_dir d = { .dir = "" };
 	char buf[16];
 	struct fx_outfile out;
 	struct stat st;
@@ -1585,7 +1585,7 @@ static int out_open_part_keeps_what_was_written(void)
 
 static int out_open_part_is_locked_against_a_second(void)
 {
-	struct part_dir d;
+	struct part_dir d = { .dir = "" };
 	struct fx_outfile one, two;
 
 	CHECK(part_scratch(&d, NULL) == 0);
@@ -1609,7 +1609,7 @@ static int out_open_part_is_locked_against_a_second(void)
 
 static int out_open_part_refuses_a_symbolic_link(void)
 {
-	struct part_dir d;
+	struct part_dir d = { .dir = "" };
 	char other[220];
 	struct fx_outfile out;
 	struct stat st;
@@ -1637,7 +1637,7 @@ static int out_open_part_refuses_a_symbolic_link(void)
 
 static int out_open_part_refuses_a_part_that_is_no_regular_file(void)
 {
-	struct part_dir d;
+	struct part_dir d = { .dir = "" };
 	struct fx_outfile out;
 
 	CHECK(part_scratch(&d, NULL) == 0);
@@ -1669,7 +1669,7 @@ static int out_open_part_writes_a_device_directly(void)
 
 static int out_part_commit_replaces_the_target_and_leaves_no_part(void)
 {
-	struct part_dir d;
+	struct part_dir d = { .dir = "" };
 	struct fx_outfile out;
 	struct stat st;
 	FILE *f;
