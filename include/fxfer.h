@@ -76,9 +76,11 @@ ssize_t fx_read_line_masked(int fd, char *buf, size_t len, unsigned timeout,
  * Read one line from the socket sock: up to and including its first
  * newline, and never a byte past it (what follows stays in the socket for
  * the next read: a line followed by data), or until EOF or len bytes,
- * retrying EINTR.  Returns the byte count, or -1 with errno set.
+ * retrying EINTR.  The whole line must come within timeout seconds (0: no
+ * limit), however slowly its bytes trickle in; else ETIMEDOUT.  Returns
+ * the byte count, or -1 with errno set.
  */
-ssize_t fx_recv_line(int sock, char *buf, size_t len);
+ssize_t fx_recv_line(int sock, char *buf, size_t len, unsigned timeout);
 
 /* ---- Bulk transfer ---------------------------------------------------- */
 

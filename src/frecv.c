@@ -304,6 +304,10 @@ static int open_output(const struct opts *o, struct fx_outfile *out)
 	struct stat st;
 	int r;
 
+	if (o->resume && (is_stdout(o->output) ||
+	                  (stat(o->output, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))))
+		return tool_usage_error(o->output, "--resume keeps what arrives in PATH.part "
+		                        "beside a regular file: not for a device or FIFO");
 	if (is_stdout(o->output)) {
 		/* Closed at start, or open for reading only (1<file). */
 		if (!tool_std_usable(STDOUT_FILENO, O_WRONLY))
@@ -452,27 +456,27 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 	/* The server hashes as many bytes before it answers: the wait for the
 	 * reply is -t plus a second for each REPLY_RATE of them. */
 	unsigned long wait = o->c.timeout ? o->c.timeout + (unsigned long)(rs->have / REPLY_RATE) : 0;
-	if (fx_set_timeout(sock, (unsigned)wait) < 0)
-		return tool_fail(EX_IOERR, "socket", strerror(errno));
-	if ((n = fx_recv_line(sock, line, sizeof(line))) < 0 && errno == ETIMEDOUT &&
+	if ((n = fx_recv_line(sock, line, sizeof(line), (unsigned)wait)) < 0 && errno == ETIMEDOUT &&
 	    wait != o->c.timeout) {
 		snprintf(what, sizeof(what), "no reply within %lu s (-t %lu, and a second for "
 		         "each 100 MiB kept, which the server hashes first)", wait, o->c.timeout);
 		return no_reply(thing, what);
 	}
-	if (n < 0)
+	if (n < 0 && errno == ETIMEDOUT)
 		return no_reply(thing, tool_reason(errno, o->c.timeout));
-	if (fx_set_timeout(sock, (unsigned)o->c.timeout) < 0)
-		return tool_fail(EX_IOERR, "socket", strerror(errno));
+	/* A reset: the server gave up or died (it may well speak --resume). */
+	if (n < 0)
+		return tool_fail(EX_IOERR, thing, strerror(errno));
 	if (n == 0)
 		return no_reply(thing, "closed without a resume reply");
 	if (fx_resume_reply_parse(line, (size_t)n, &rs->size, &rs->from) < 0) {
+		int later = errno == EPROTONOSUPPORT;
 		fx_escape(shown, sizeof(shown), line, (size_t)n < SHOWN ? (size_t)n : SHOWN);
-		snprintf(what, sizeof(what), errno == EPROTONOSUPPORT ?
-		         "a resume reply of another version: \"%s%s\"" :
+		snprintf(what, sizeof(what), later ?
+		         "a resume reply of another version: \"%s%s\" (this frecv speaks version 1)" :
 		         "not a resume reply: \"%s%s\"", shown,
 		         (size_t)n > SHOWN ? "..." : "");
-		return no_reply(thing, what);
+		return later ? tool_fail(EX_PROTOCOL, thing, what) : no_reply(thing, what);
 	}
 	if (rs->from != 0 && rs->from != rs->have) {
 		snprintf(what, sizeof(what), "the server would go on from byte %" PRIu64

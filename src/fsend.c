@@ -398,15 +398,19 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 	uint64_t have;
 	ssize_t n;
 
-	/* The client sends its line and then waits: nothing may follow it. */
-	if ((n = fx_read_line(sock, line, sizeof(line))) < 0)
+	/* The whole line within -t, however slowly it trickles in. */
+	if ((n = fx_recv_line(sock, line, sizeof(line), (unsigned)o->c.timeout)) < 0 &&
+	    errno != ETIMEDOUT)
+		return end(r, EX_IOERR, peer, strerror(errno));
+	if (n < 0)
 		return no_request(r, tool_reason(errno, o->c.timeout));
 	if (n == 0)
 		return no_request(r, "the client closed without one");
 	if (fx_resume_request_parse(line, (size_t)n, &have, theirs) < 0) {
 		fx_escape(shown, sizeof(shown), line, (size_t)n < SHOWN ? (size_t)n : SHOWN);
 		snprintf(what, sizeof(what), errno == EPROTONOSUPPORT ?
-		         "one of another version: \"%s%s\"" : "not a resume request: \"%s%s\"",
+		         "one of another version (this fsend speaks version 1): \"%s%s\"" :
+		         "not a resume request: \"%s%s\"",
 		         shown, (size_t)n > SHOWN ? "..." : "");
 		return no_request(r, what);
 	}

@@ -194,7 +194,7 @@ hostile_resume_lines_are_refused() {
 		request_refused "$line" "not a resume request: \"$(printf '%.48s' "$line")...\""
 	done
 	request_refused "fxfer-resume/2 have=0 sha256=$hex" \
-		"one of another version: \"$(printf '%.48s' "fxfer-resume/2 have=0 sha256=$hex")...\""
+		"one of another version (this fsend speaks version 1): \"$(printf '%.48s' "fxfer-resume/2 have=0 sha256=$hex")...\""
 	request_refused "GET / HTTP/1.0" 'not a resume request: "GET / HTTP/1.0\n"'
 	# To frecv: replies no sender gives.
 	echo precious >"$T/recv/receive.dat"
@@ -208,7 +208,7 @@ frecv: 127.0.0.1 port PORT: more than the 10 bytes the server announced: connect
 	reply_refused "fxfer-resume/1 size=10 from=11" 0 76 \
 		"frecv: 127.0.0.1 port PORT: not a resume reply: \"fxfer-resume/1 size=10 from=11\n\" (fsend --resume answers the resume request; a server without it cannot resume)"
 	reply_refused "fxfer-resume/7 size=10 from=0" 0 76 \
-		"frecv: 127.0.0.1 port PORT: a resume reply of another version: \"fxfer-resume/7 size=10 from=0\n\" (fsend --resume answers the resume request; a server without it cannot resume)"
+		"frecv: 127.0.0.1 port PORT: a resume reply of another version: \"fxfer-resume/7 size=10 from=0\n\" (this frecv speaks version 1)"
 	reply_refused "fxfer-resume/1 size=100 from=0" 50 74 \
 		"frecv: receive.dat.part: the 4 bytes kept are not the start of the server's file: starting over
 frecv: 127.0.0.1 port PORT: the stream ended after 50 of 100 bytes
@@ -377,6 +377,42 @@ part_holding_the_whole_file_is_stored_without_data() {
 	resume_finishes "(all kept)"
 	expect_output "$T/relay.err" "$(head -n 1 "$T/relay.err")
 peer: relayed $(reply_len 1000000 1000000)"
+}
+
+unusable_part_or_output_is_refused_before_connecting() {
+	# A port that refuses: a frecv that got as far as connecting says 69.
+	start_server peer "$PEER" refuse
+	# A .part with another name: writing it would change that file.
+	echo "my notes" >"$T/recv/notes"
+	ln "$T/recv/notes" "$T/recv/receive.dat.part"
+	run_frecv --resume 127.0.0.1 "$PORT"
+	expect_status "frecv --resume, a hard-linked .part" 73 "$RC"
+	expect_output "$T/frecv.err" "frecv: receive.dat: the .part file has other hard links: writing it would change them"
+	expect_output "$T/recv/notes" "my notes"
+	rm "$T/recv/receive.dat.part" "$T/recv/notes"
+	# Standard output by another name (a pipe), a FIFO: usage errors.
+	{ (cd "$T/recv" && timeout "$TO" "$FRECV" --resume -o /dev/stdout 127.0.0.1 "$PORT" 2>"$T/err")
+	  echo $? >"$T/rc"; } | cat >/dev/null
+	expect_status "frecv --resume -o /dev/stdout (a pipe)" 64 "$(cat "$T/rc")"
+	mkfifo "$T/recv/ff"
+	usage frecv "frecv: $T/recv/ff: --resume keeps what arrives in PATH.part beside a regular file: not for a device or FIFO" \
+		--resume -o "$T/recv/ff" 127.0.0.1 "$PORT"
+	# Unprivileged: a directory that would refuse the rename at the end,
+	# and a sticky shared one where the .part is someone else's.
+	need_nobody
+	mkdir -m 755 "$T/ro" "$T/st"
+	head -c 5000 /dev/urandom >"$T/ro/out.part"
+	chown 65534 "$T/ro/out.part"
+	as_nobody timeout "$TO" "$FRECV" --resume -o "$T/ro/out" 127.0.0.1 "$PORT" 2>"$T/err"
+	expect_status "frecv --resume into a directory it cannot write" 73 $?
+	expect_output "$T/err" "frecv: $T/ro/out: the directory is not writable: the .part file could not be renamed"
+	chmod 1777 "$T/st"
+	head -c 5000 /dev/urandom >"$T/st/receive.dat.part"
+	chmod 666 "$T/st/receive.dat.part"
+	(cd "$T/st" && as_nobody timeout "$TO" "$FRECV" --resume 127.0.0.1 "$PORT" 2>"$T/err")
+	expect_status "frecv --resume, root's .part in a sticky directory" 73 $?
+	expect_output "$T/err" "frecv: receive.dat: the .part file belongs to another user"
+	[ "$(stat -c %s "$T/st/receive.dat.part")" -eq 5000 ] || fail "the .part changed"
 }
 
 case ${1:-} in

@@ -1453,24 +1453,28 @@ static int recv_line_leaves_the_bytes_after_the_newline(void)
 	/* A read that waits for bytes that never come fails, not hangs. */
 	CHECK(fx_set_timeout(s[0], 5) == 0);
 	CHECK(write(s[1], "line\nDATA", 9) == 9);
-	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 5);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 5) == 5);
 	CHECK(memcmp(buf, "line\n", 5) == 0);
 	/* The writer keeps its end open: the data is there, nothing more. */
 	CHECK(recv(s[0], buf, sizeof(buf), MSG_DONTWAIT) == 4);
 	CHECK(memcmp(buf, "DATA", 4) == 0);
 	/* Two lines in one write come back one at a time. */
 	CHECK(write(s[1], "one\ntwo\n", 8) == 8);
-	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 4 && memcmp(buf, "one\n", 4) == 0);
-	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 4 && memcmp(buf, "two\n", 4) == 0);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 5) == 4 && memcmp(buf, "one\n", 4) == 0);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 5) == 4 && memcmp(buf, "two\n", 4) == 0);
 	/* A full buffer ends the line; the rest stays. */
 	CHECK(write(s[1], "abcdef\n", 7) == 7);
-	CHECK(fx_recv_line(s[0], buf, 3) == 3 && memcmp(buf, "abc", 3) == 0);
-	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 4 && memcmp(buf, "def\n", 4) == 0);
+	CHECK(fx_recv_line(s[0], buf, 3, 5) == 3 && memcmp(buf, "abc", 3) == 0);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 5) == 4 && memcmp(buf, "def\n", 4) == 0);
+	/* A line that trickles in past the time allowed: ETIMEDOUT, within it. */
+	CHECK(write(s[1], "slow", 4) == 4);
+	errno = 0;
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 1) == -1 && errno == ETIMEDOUT);
 	/* EOF before a newline: what came. */
 	CHECK(write(s[1], "tail", 4) == 4);
 	close(s[1]);
-	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 4 && memcmp(buf, "tail", 4) == 0);
-	CHECK(fx_recv_line(s[0], buf, sizeof(buf)) == 0);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 5) == 4 && memcmp(buf, "tail", 4) == 0);
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 5) == 0);
 	close(s[0]);
 	return 0;
 }

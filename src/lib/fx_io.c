@@ -168,19 +168,48 @@ ssize_t fx_read_line_masked(int fd, char *buf, size_t len, unsigned timeout,
 	return read_until(fd, buf, len, 1, timeout, wait_mask);
 }
 
-ssize_t fx_recv_line(int sock, char *buf, size_t len)
+/* Wait until sock has bytes (or its end), at most until the CLOCK_MONOTONIC
+ * time end (tv_sec 0: no limit).  Returns 0, or -1 with errno (ETIMEDOUT). */
+static int readable_by(int sock, const struct timespec *end)
 {
+	struct pollfd p = { .fd = sock, .events = POLLIN, .revents = 0 };
+	struct timespec now;
+	int n;
+
+	do {
+		long long ms = -1;
+		if (end->tv_sec != 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			ms = (long long)(end->tv_sec - now.tv_sec) * 1000 +
+			     (end->tv_nsec - now.tv_nsec) / 1000000;
+			if (ms <= 0) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+		}
+		n = poll(&p, 1, ms > INT_MAX ? INT_MAX : (int)ms);
+	} while ((n < 0 && errno == EINTR) || (n == 0 && end->tv_sec != 0));
+	return n > 0 ? 0 : -1;
+}
+
+ssize_t fx_recv_line(int sock, char *buf, size_t len, unsigned timeout)
+{
+	struct timespec end = { 0, 0 };
 	size_t got = 0;
 
+	if (timeout > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		end.tv_sec += (time_t)timeout;
+	}
 	while (got < len) {
+		if (readable_by(sock, &end) < 0)
+			return -1;
 		/* Look first: what comes before the newline is the line's. */
-		ssize_t n = recv(sock, buf + got, len - got, MSG_PEEK);
+		ssize_t n = recv(sock, buf + got, len - got, MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 				continue;
-			if ((errno == EAGAIN || errno == EWOULDBLOCK) && fx_wait_readable(sock) == 0)
-				continue;
-			return fx_timed_out();
+			return -1;
 		}
 		if (n == 0)
 			break;

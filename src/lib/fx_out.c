@@ -365,6 +365,12 @@ static int open_part(struct fx_outfile *out, const char *dir, int append_only)
 		return -1;
 	snprintf(path, len, "%s/%s.part", dir, base);
 	const char *name = out->dirfd >= 0 ? path + strlen(dir) + 1 : path;
+	/* At the commit it is renamed: the directory must allow that. */
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0 && errno == EACCES) {
+		e = EACCES;
+		why = "the directory is not writable: the .part file could not be renamed";
+		goto fail;
+	}
 	fd = openat(at, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
 	            0600);
 	if (fd < 0) {
@@ -372,6 +378,7 @@ static int open_part(struct fx_outfile *out, const char *dir, int append_only)
 		e = errno == ELOOP || errno == EISDIR ? EEXIST : errno;
 		why = errno == ELOOP    ? "the .part file is a symbolic link"
 		      : errno == EISDIR ? "the .part file is not a regular file"
+		      : errno == EACCES ? "the .part file cannot be written (Permission denied)"
 		                        : NULL;
 		goto fail;
 	}
@@ -381,8 +388,10 @@ static int open_part(struct fx_outfile *out, const char *dir, int append_only)
 		e = errno;
 	else if (!S_ISREG(st.st_mode))
 		why = "the .part file is not a regular file";
+	else if (st.st_nlink > 1)
+		why = "the .part file has other hard links: writing it would change them";
 	else if ((out->dirfd >= 0 ? fstat(out->dirfd, &dst) : stat_dir_of(out->path, &dst)) == 0 &&
-	         planted(&dst, &st))
+	         (planted(&dst, &st) || sticky_foreign(&dst, &st)))
 		why = "the .part file belongs to another user";
 	else if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		e = errno == EWOULDBLOCK ? EBUSY : errno;
