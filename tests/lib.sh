@@ -894,6 +894,27 @@ through_relay() {
 	SRC=$RC RC=$_frc
 }
 
+# stalled_at CUT: fsend --resume serving $T/f to frecv --resume in $T/recv
+# through a relay that stalls once it passed CUT of the server's bytes;
+# returns then (fsend_pid, relay_pid and frecv_pid are set).
+stalled_at() {
+	rm -f "$T"/*.fifo
+	start_server fsend "$FSEND" --resume 0 "$T/f"
+	start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall "$1"
+	start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
+		sh "$T/recv" "$FRECV" "$PORT"
+	drain frecv
+	next_line relay
+	[ "$LINE" = "peer: cut at $1" ] || fail "relay: $LINE"
+}
+
+# end_relay: end the stalled relay; its connections close.
+end_relay() {
+	kill "$relay_pid"
+	drain relay
+	wait_server relay
+}
+
 # cut_then_resume HOW CUT: a transfer of $T/f cut by the relay after CUT of
 # the server's bytes fails on both sides and keeps the old target and what
 # arrived (in receive.dat.part); the same commands again finish it exactly,

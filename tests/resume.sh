@@ -30,21 +30,13 @@ killed_sender_or_receiver_then_resume_is_exact() {
 	for victim in frecv fsend; do
 		for cut in $((rl + 1)) $((rl + 1500000)) $((rl + 2999999)); do
 			echo precious >"$T/recv/receive.dat"
-			rm -f "$T/recv/receive.dat.part" "$T"/*.fifo
-			start_server fsend "$FSEND" --resume 0 "$T/f"
-			start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall "$cut"
-			start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
-				sh "$T/recv" "$FRECV" "$PORT"
-			drain frecv
-			next_line relay
-			[ "$LINE" = "peer: cut at $cut" ] || fail "relay: $LINE"
+			rm -f "$T/recv/receive.dat.part"
+			stalled_at "$cut"
 			# Every byte passed is in frecv's socket or its .part now.
 			kill -KILL "$(pid_of "$victim")"
 			# The survivor sees its connection end (a reset, or a clean
 			# close that comes too early).
-			kill "$relay_pid"
-			drain relay
-			wait_server relay
+			end_relay
 			wait_server frecv
 			expect_status "frecv ($victim killed at $cut)" "$([ "$victim" = frecv ] && echo 137 || echo 74)" "$RC"
 			wait_server fsend
@@ -246,20 +238,13 @@ each_client_resumes_on_its_own() {
 
 second_receiver_on_the_same_part_is_refused() {
 	random_file "$T/f" 2000000
-	start_server fsend "$FSEND" --resume 0 "$T/f"
-	start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall 500000
-	start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
-		sh "$T/recv" "$FRECV" "$PORT"
-	drain frecv
-	next_line relay
+	stalled_at 500000
 	# The first one holds its .part; a second one is refused before it
 	# connects, and the first goes on unharmed.
 	(cd "$T/recv" && timeout "$TO" "$FRECV" --resume 127.0.0.1 "$PORT" >"$T/second.out" 2>"$T/second.err")
 	expect_status "a second frecv --resume" 73 $?
 	expect_output "$T/second.err" "frecv: receive.dat: another frecv is writing to its .part file"
-	kill "$relay_pid"
-	drain relay
-	wait_server relay
+	end_relay
 	wait_server frecv
 	expect_status "the first frecv (its relay gone)" 74 "$RC"
 	wait_server fsend
@@ -294,18 +279,11 @@ stop_signal_to_frecv_keeps_the_part_for_the_next_try() {
 	for sig in TERM INT HUP; do
 		echo precious >"$T/recv/receive.dat"
 		rm -f "$T/recv/receive.dat.part" "$T"/*.fifo
-		start_server fsend "$FSEND" --resume 0 "$T/f"
-		start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall 1500100
-		start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
-			sh "$T/recv" "$FRECV" "$PORT"
-		drain frecv
-		next_line relay
+		stalled_at 1500100
 		kill -s "$sig" "$(pid_of frecv)"
 		wait_server frecv
 		expect_status "frecv (SIG$sig)" $((128 + $(signum "$sig"))) "$RC"
-		kill "$relay_pid"
-		drain relay
-		wait_server relay
+		end_relay
 		wait_server fsend
 		expect_cut "fsend (the client stopped by SIG$sig)" "$RC"
 		expect_output "$T/recv/receive.dat" precious
@@ -314,19 +292,11 @@ stop_signal_to_frecv_keeps_the_part_for_the_next_try() {
 		resume_finishes "(SIG$sig)"
 	done
 	# Stopped before a byte of data came: nothing kept, nothing left.
-	rm -f "$T"/*.fifo
-	start_server fsend "$FSEND" --resume 0 "$T/f"
-	start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall "$(reply_len 3000000 0)"
-	start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
-		sh "$T/recv" "$FRECV" "$PORT"
-	drain frecv
-	next_line relay
+	stalled_at "$(reply_len 3000000 0)"
 	kill -s TERM "$(pid_of frecv)"
 	wait_server frecv
 	expect_status "frecv (SIGTERM before the data)" 143 "$RC"
-	kill "$relay_pid"
-	drain relay
-	wait_server relay
+	end_relay
 	wait_server fsend
 	expect_cut "fsend (the client stopped before the data)" "$RC"
 	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
