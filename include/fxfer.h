@@ -100,7 +100,22 @@ struct fx_xfer {
 	                              0 if reading the input did */
 	struct fx_sha256 *sha;     /* NULL, or a digest that every byte moved is
 	                              added to (see fx_sha256_init) */
+	int hash_thread;           /* with sha, where the hash runs: FX_HASH_AUTO */
 };
+
+/*
+ * Where a transfer's hash runs.  FX_HASH_THREAD: in a thread of its own
+ * beside the copy, a bounded distance behind it (the copy waits only when
+ * the hash falls further behind, and at the end).  FX_HASH_INLINE: in the
+ * copying thread, in turns with the copy.  FX_HASH_AUTO (0): in a thread
+ * when there is a core to spare for it: four CPUs or more, or a peer that is
+ * not on this machine (at both ends of a loopback connection on fewer cores
+ * the two copies and two hashes keep every core busy already).  A thread
+ * that cannot be had (a process limit) means inline.
+ */
+#define FX_HASH_AUTO 0
+#define FX_HASH_THREAD 1
+#define FX_HASH_INLINE 2
 
 /*
  * Send everything readable from fd (a file, or a pipe) to the socket sock,

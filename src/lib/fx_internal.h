@@ -21,4 +21,45 @@ int fx_wait_readable(int fd);
 /* Set FD_CLOEXEC on fd.  Returns 0, or -1 with errno set. */
 int fx_cloexec(int fd);
 
+/* Is the peer of the connected socket fd on this machine (a loopback
+ * address, or our own)?  0 too when that cannot be told. */
+int fx_peer_is_local(int fd);
+
+/*
+ * A hashing thread (fx_hashq.c): it adds to a digest what the copy moves,
+ * while the copy goes on.  In file mode (fd >= 0) it reads back with pread
+ * the bytes the copy sent from fd or wrote to it, from fd's offset at the
+ * start on; the copy then says only how many more there are.  In ring mode
+ * (fd -1) the copy reads into the thread's buffers (fx_hashq_slot) and hands
+ * each over once it is written.  Signals stay with the calling thread.
+ */
+struct fx_hashq;
+
+/* Start hashing into ctx, which is the thread's until fx_hashq_end.  slot
+ * is the ring's buffer size (capped).  NULL with errno when no thread can
+ * be had: the caller then hashes as it copies. */
+struct fx_hashq *fx_hashq_start(struct fx_sha256 *ctx, int fd, size_t slot);
+
+/* Ring mode: a buffer to read the next piece into, *len bytes long, once
+ * one is free.  NULL in file mode. */
+char *fx_hashq_slot(struct fx_hashq *q, size_t *len);
+
+/* The file followed, or -1 in ring mode. */
+int fx_hashq_file(const struct fx_hashq *q);
+
+/*
+ * n more bytes moved: in file mode, the next n of the file; in ring mode,
+ * the first n of the buffer fx_hashq_slot gave.  Waits while the file is
+ * too far ahead of the hash.  Returns 0, or -1 with the errno of the
+ * thread's failed read.
+ */
+int fx_hashq_add(struct fx_hashq *q, size_t n);
+
+/*
+ * End the thread: with finish, once every byte added is hashed; without,
+ * at once (the digest is then of some prefix).  Frees q.  Returns 0, or -1
+ * with the errno of the thread's failed read.
+ */
+int fx_hashq_end(struct fx_hashq *q, int finish);
+
 #endif

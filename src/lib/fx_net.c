@@ -259,6 +259,48 @@ int fx_peer_name(int fd, char *buf, size_t len)
 	return format_addr(&ss, sl, buf, len);
 }
 
+/*
+ * The IP address of *ss as bytes, an IPv4-mapped IPv6 address as IPv4.
+ * Returns its length (4 or 16), or 0 for another family.
+ */
+static size_t ip_bytes(const struct sockaddr_storage *ss, const unsigned char **ip)
+{
+	if (ss->ss_family == AF_INET) {
+		*ip = (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr;
+		return 4;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			*ip = &a->s6_addr[12];
+			return 4;
+		}
+		*ip = a->s6_addr;
+		return 16;
+	}
+	return 0;
+}
+
+int fx_peer_is_local(int fd)
+{
+	static const unsigned char v6_loopback[16] = { [15] = 1 };
+	struct sockaddr_storage me, peer;
+	socklen_t ml = sizeof(me), pl = sizeof(peer);
+	const unsigned char *a = NULL, *b = NULL;
+	size_t al, bl;
+
+	if (getsockname(fd, (struct sockaddr *)&me, &ml) < 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0)
+		return 0;
+	al = ip_bytes(&me, &a);
+	bl = ip_bytes(&peer, &b);
+	if (bl == 4 && b[0] == 127)
+		return 1;
+	if (bl == 16 && memcmp(b, v6_loopback, 16) == 0)
+		return 1;
+	return bl != 0 && al == bl && memcmp(a, b, al) == 0;
+}
+
 /* SO_LINGER {1, 0}: close(2) and process death send a reset. */
 static int linger_zero(int fd, int on)
 {
