@@ -171,7 +171,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->retry = 0;
 	o->max_size = 0;
 	o->no_clobber = 0;
-	tool_opts_init(&o->c);
+	if (tool_opts_init(&o->c) < 0)
+		return EX_USAGE;
 	while ((c = getopt_long(argc, argv, ":no:" TOOL_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((r = tool_common_option(c, optarg, &o->c, usage)) != 0) {
 			if (r < 0)
@@ -648,7 +649,8 @@ int main(int argc, char **argv)
 		fx_sha256_init(&sha);
 	x = (struct fx_xfer){ .chunk = o.c.chunk, .progress = tool_meter_update, .arg = &m,
 	                      .max = o.resume ? rs.size - rs.from : o.max_size,
-	                      .sha = o.sha256 || o.expect ? &sha : NULL };
+	                      .sha = o.sha256 || o.expect ? &sha : NULL,
+	                      .hash_thread = o.c.hash_thread };
 	if (receive(sock, out.fd, &x, o.resume) < 0) {
 		int e = errno;
 		tool_meter_end(&m);

@@ -120,7 +120,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->port = o->file = "";
 	o->count = 1;
 	o->jobs = 16;
-	tool_opts_init(&o->c);
+	if (tool_opts_init(&o->c) < 0)
+		return EX_USAGE;
 	while ((c = getopt_long(argc, argv, ":b:j:kn:" TOOL_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((r = tool_common_option(c, optarg, &o->c, usage)) != 0) {
 			if (r < 0)
@@ -576,7 +577,8 @@ static int serve_client(int sock, const char *peer, void *arg)
 	struct outcome r = { EX_OK, NULL, "", "", 0, 0 };
 	struct tool_meter m;
 	struct fx_sha256 sha;
-	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m };
+	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m,
+	                     .hash_thread = o->c.hash_thread };
 	char sum[96];
 	/* Several children cannot share one meter line. */
 	int meter = o->count == 1 && !o->c.quiet && (o->c.progress || isatty(STDERR_FILENO));

@@ -28,6 +28,7 @@ struct tool_opts {
 	int quiet;              /* -q */
 	int verbose;            /* -v */
 	int progress;           /* --progress */
+	int hash_thread;        /* FXFER_HASH_THREAD: FX_HASH_AUTO, _THREAD, _INLINE */
 };
 
 #define TOOL_SHORTOPTS "c:t:qvh"
@@ -40,8 +41,10 @@ struct tool_opts {
 	{ "help", no_argument, NULL, 'h' },                    \
 	{ "version", no_argument, NULL, 'V' }
 
-/* The defaults: 1 MiB chunks, 60 s timeout, messages on, meter on a tty. */
-void tool_opts_init(struct tool_opts *t);
+/* The defaults: 1 MiB chunks, 60 s timeout, messages on, meter on a tty;
+ * where the hash runs from FXFER_HASH_THREAD.  Returns 0, or prints and
+ * returns -1 when that variable holds something else. */
+int tool_opts_init(struct tool_opts *t);
 
 /*
  * Take getopt's c if it is a common option: returns 1 if it was (-h and
