@@ -4,6 +4,7 @@
  */
 #include "fxfer.h"
 #include "fx_sha256_impl.h"
+#include "fx_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1499,6 +1500,186 @@ static int part_scratch(struct part_dir *d, const char *old)
 	return 0;
 }
 
+/* ---- the hashing thread --------------------------------------------------- */
+
+/* The digest of the first len bytes of fill_pattern(seed). */
+static void pattern_digest(size_t len, unsigned seed, uint8_t d[FX_SHA256_LEN])
+{
+	unsigned char *buf = malloc(len + 1);
+	struct fx_sha256 ctx;
+
+	fill_pattern(buf, len, seed);
+	fx_sha256_init(&ctx);
+	fx_sha256_update(&ctx, buf, len);
+	fx_sha256_final(&ctx, d);
+	free(buf);
+}
+
+/* A temporary file holding the first len bytes of the pattern, at offset 0,
+ * open for reading and writing (or writing only, for an output). */
+static int pattern_file(size_t len, unsigned seed, int wronly)
+{
+	char name[] = "/tmp/fxunit-hash.XXXXXX";
+	int fd = mkstemp(name);
+	unsigned char *buf = malloc(len + 1);
+
+	if (fd < 0 || buf == NULL)
+		return -1;
+	fill_pattern(buf, len, seed);
+	if (fx_write_full(fd, buf, len) != (ssize_t)len)
+		return -1;
+	free(buf);
+	if (wronly) {
+		int w = open(name, O_WRONLY);
+		close(fd);
+		fd = w;
+	}
+	unlink(name);
+	return fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 ? fd : -1;
+}
+
+/*
+ * Send len bytes of the pattern from a file (or, with from_pipe, a pipe
+ * a child fills) over a socket pair to a file (write-only with to_wronly)
+ * with both digests on, their hash where mode says.  Both must be the
+ * pattern's digest, and the file must hold the bytes.
+ */
+static int hashed_roundtrip(size_t len, size_t chunk, int mode, int from_pipe, int to_wronly)
+{
+	int s[2], res[2], st, in = -1, out = pattern_file(0, 0, to_wronly);
+	uint8_t want[FX_SHA256_LEN], sent[FX_SHA256_LEN], got[FX_SHA256_LEN];
+	struct fx_sha256 tsha, rsha;
+	struct fx_xfer tx = { .chunk = chunk, .sha = &tsha, .hash_thread = mode },
+	               rx = { .chunk = chunk, .sha = &rsha, .hash_thread = mode };
+	pid_t writer = -1;
+
+	pattern_digest(len, 5, want);
+	CHECK(out >= 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0 && pipe(res) == 0);
+	if (from_pipe) {
+		int p[2];
+		CHECK(pipe(p) == 0);
+		writer = piecewise_writer(p[1], len, 5);
+		close(p[1]);
+		in = p[0];
+	} else {
+		in = pattern_file(len, 5, 0);
+	}
+	CHECK(in >= 0 && writer != 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(s[0]);
+		fx_sha256_init(&tsha);
+		int r = fx_send_stream(s[1], in, &tx);
+		fx_sha256_final(&tsha, sent);
+		_exit(r == 0 && tx.bytes == len && write(res[1], sent, sizeof(sent)) == sizeof(sent) ? 0 : 1);
+	}
+	close(s[1]);
+	close(res[1]);
+	close(in);
+	fx_sha256_init(&rsha);
+	CHECK(fx_recv_stream(s[0], out, &rx) == 0 && rx.bytes == len);
+	fx_sha256_final(&rsha, got);
+	CHECK(fx_read_full(res[0], sent, sizeof(sent)) == (ssize_t)sizeof(sent));
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (writer > 0)
+		CHECK(waitpid(writer, &st, 0) == writer && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(memcmp(sent, want, sizeof(want)) == 0);
+	CHECK(memcmp(got, want, sizeof(want)) == 0);
+	CHECK(lseek(out, 0, SEEK_END) == (off_t)len);
+	close(s[0]);
+	close(res[0]);
+	close(out);
+	return 0;
+}
+
+/* Every path (file or pipe in, file read back or not out) in either mode,
+ * at sizes around the SHA-256 block, the chunk and the ring's buffers. */
+static int hashed_roundtrips(int mode)
+{
+	static const size_t sizes[] = { 0, 1, 63, 64, 65, 4095, 262143, 262144, 262145,
+	                                FX_CHUNK_DEFAULT - 1, FX_CHUNK_DEFAULT,
+	                                3 * FX_CHUNK_DEFAULT + 17 };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		for (int how = 0; how < 4; how++)
+			CHECK(hashed_roundtrip(sizes[i], FX_CHUNK_DEFAULT, mode, how & 1, how >> 1) == 0);
+	/* Small chunks: many hand-overs, the ring's buffers a chunk each. */
+	for (int how = 0; how < 4; how++)
+		CHECK(hashed_roundtrip(10007, 30, mode, how & 1, how >> 1) == 0);
+	return 0;
+}
+
+static int hash_thread_digests_every_byte_on_every_path(void)
+{
+	return hashed_roundtrips(FX_HASH_THREAD);
+}
+
+static int hash_inline_digests_every_byte_on_every_path(void)
+{
+	return hashed_roundtrips(FX_HASH_INLINE);
+}
+
+static int hash_thread_follows_a_file_further_than_its_lag(void)
+{
+	/* 40 MiB: the copy runs into the bound on how far it may lead. */
+	size_t len = 40 * 1024 * 1024 + 5;
+	for (int how = 0; how < 4; how++)
+		CHECK(hashed_roundtrip(len, FX_CHUNK_DEFAULT, FX_HASH_THREAD, how & 1, how >> 1) == 0);
+	return 0;
+}
+
+static int hash_thread_reports_a_file_that_shrank(void)
+{
+	int fd = pattern_file(100000, 9, 0);
+	struct fx_sha256 ctx;
+	struct fx_hashq *q;
+
+	CHECK(fd >= 0 && lseek(fd, 10, SEEK_SET) == 10);
+	fx_sha256_init(&ctx);
+	CHECK((q = fx_hashq_start(&ctx, fd, 0)) != NULL);
+	/* From offset 10, 99990 bytes are there; one more is not. */
+	CHECK(fx_hashq_add(q, 99990) == 0 || errno == EIO);
+	(void)fx_hashq_add(q, 1);
+	errno = 0;
+	CHECK(fx_hashq_end(q, 1) == -1 && errno == EIO);
+	close(fd);
+	return 0;
+}
+
+static int hash_thread_gives_up_at_once_when_told(void)
+{
+	/* A sparse file: the thread has 64 MiB of zeros to read back. */
+	int fd = pattern_file(0, 0, 0);
+	struct fx_sha256 ctx;
+	struct fx_hashq *q;
+	uint64_t big = (uint64_t)64 * 1024 * 1024;
+
+	CHECK(fd >= 0 && ftruncate(fd, (off_t)big) == 0);
+	fx_sha256_init(&ctx);
+	CHECK((q = fx_hashq_start(&ctx, fd, 0)) != NULL);
+	CHECK(fx_hashq_add(q, (size_t)big) == 0);
+	/* The copy may lead by a bounded distance only: half is hashed. */
+	CHECK(fx_hashq_end(q, 0) == 0);
+	CHECK(ctx.len >= big / 2 && ctx.len <= big);
+	close(fd);
+	return 0;
+}
+
+static int peer_is_local_over_loopback_only(void)
+{
+	int c, a, s[2];
+
+	CHECK(tcp_pair(&c, &a) == 0);
+	CHECK(fx_peer_is_local(c) == 1 && fx_peer_is_local(a) == 1);
+	close(c);
+	close(a);
+	/* No IP address at all: not known to be local. */
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+	CHECK(fx_peer_is_local(s[0]) == 0);
+	close(s[0]);
+	close(s[1]);
+	return 0;
+}
+
 static int sha256_file_hashes_a_range_and_fails_short(void)
 {
 	struct part_dir d = { .dir = "" };
@@ -1759,6 +1940,12 @@ static const struct {
 	T(resume_parse_says_another_version),
 	T(recv_line_leaves_the_bytes_after_the_newline),
 	T(sha256_file_hashes_a_range_and_fails_short),
+	T(hash_thread_digests_every_byte_on_every_path),
+	T(hash_inline_digests_every_byte_on_every_path),
+	T(hash_thread_follows_a_file_further_than_its_lag),
+	T(hash_thread_reports_a_file_that_shrank),
+	T(hash_thread_gives_up_at_once_when_told),
+	T(peer_is_local_over_loopback_only),
 	T(out_open_part_keeps_what_was_written),
 	T(out_open_part_is_locked_against_a_second),
 	T(out_open_part_refuses_a_symbolic_link),
