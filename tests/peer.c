@@ -441,7 +441,8 @@ static int pass_reset(int c, int s, unsigned long long done)
  * request goes up, the data down), counting the server's bytes it passes
  * down.  After cut of them: "reset" resets both connections, "close" closes
  * both (the client sees a clean end), "stall" passes nothing more and waits
- * to be killed; it says "peer: cut at N" then.  A transfer shorter than cut
+ * to be killed, "stall-reset" too but its death resets both connections
+ * (neither side can take it for a clean end); it says "peer: cut at N" then.  A transfer shorter than cut
  * is relayed whole: "peer: relayed N" (the server's bytes) at its end.  A
  * reset from either side is passed on: "peer: reset after N".
  */
@@ -462,7 +463,11 @@ static int relay_cut(const char *host, const char *port, const char *how,
 
 		if (done == cut) {
 			fprintf(stderr, "peer: cut at %llu\n", done);
-			if (strcmp(how, "stall") == 0)
+			if (strcmp(how, "stall-reset") == 0) {
+				fx_set_reset_on_close(c);
+				fx_set_reset_on_close(s);
+			}
+			if (strncmp(how, "stall", 5) == 0)
 				for (;;)
 					pause();
 			if (strcmp(how, "reset") == 0) {
@@ -659,7 +664,7 @@ int main(int argc, char **argv)
 	                "       client noread|noack|close|reset|echo|early HOST PORT |\n"
 	                "       nonblocking-stdin COMMAND [ARG...] |\n"
 	                "       relay HOST PORT FLIP_OFFSET | hold HOST PORT OFFSET |\n"
-	                "       cut HOST PORT reset|close|stall BYTES |\n"
+	                "       cut HOST PORT reset|close|stall|stall-reset BYTES |\n"
 	                "       reply-server REPLY BYTES |\n"
 	                "       from SRC HOST PORT | flood-from SRC HOST PORT COUNT |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"

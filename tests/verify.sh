@@ -239,6 +239,54 @@ verified_transfer_beyond_4gib() {
 		fail "size $(stat -c %s "$BIG/recv/receive.dat")"
 }
 
+# Stop signals and kill -9 while each side hashes in a thread of its own
+# (forced: over loopback on few cores it would not start), at a cut where
+# the threads wait for bytes and at one where they are still behind: the
+# victim is gone within 2 s with the signal's status, the other side says
+# the transfer was cut, and the old target stays, alone.
+signal_while_hashing_in_a_thread_ends_both_sides_truthfully() {
+	FXFER_HASH_THREAD=1
+	export FXFER_HASH_THREAD
+	random_file "$T/f" 48000000
+	for victim in frecv fsend; do
+		for sig in TERM:15 INT:2 KILL:9; do
+			for cut in 1000000 40000000; do
+				what="$victim on SIG${sig%:*} at $cut"
+				echo precious >"$T/recv/receive.dat"
+				rm -f "$T"/*.fifo
+				start_server fsend "$FSEND" --sha256 -t 0 0 "$T/f"
+				start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall-reset "$cut"
+				start_bg frecv 5 sh -c 'cd "$1" && exec env --default-signal=INT "$2" --sha256 -t 0 127.0.0.1 "$3"' \
+					sh "$T/recv" "$FRECV" "$PORT"
+				drain frecv
+				next_line relay
+				[ "$LINE" = "peer: cut at $cut" ] || fail "relay: $LINE"
+				pid=$(pid_of "$victim")
+				kill -"${sig%:*}" "$pid"
+				gone_within 2 "$pid"
+				end_relay
+				wait_server frecv
+				expect_status "frecv ($what)" "$([ "$victim" = frecv ] && echo $((128 + ${sig#*:})) || echo 74)" "$RC"
+				wait_server fsend
+				if [ "$victim" = fsend ]; then
+					expect_status "fsend ($what)" $((128 + ${sig#*:})) "$RC"
+				elif [ "$cut" -eq 40000000 ] && [ "$RC" -eq 76 ]; then
+					# The rest of the file fitted in the socket buffers: the
+					# reset came while fsend waited for the acknowledgement.
+					grep -q "delivery unconfirmed" "$T/fsend.err" || fail "$what: $(cat "$T/fsend.err")"
+				else
+					expect_status "fsend ($what)" 74 "$RC"
+				fi
+				expect_output "$T/recv/receive.dat" precious
+				# A named temporary file (the portable build's) outlives kill -9.
+				[ "${FX_PORTABLE:-0}" = 0 ] || [ "$sig" != KILL:9 ] || [ "$victim" != frecv ] ||
+					rm -f "$T/recv"/.receive.dat.??????
+				[ "$(ls -A "$T/recv")" = receive.dat ] || fail "$what left $(ls -A "$T/recv")"
+			done
+		done
+	done
+}
+
 case ${1:-} in
 '' | *[!a-z0-9_]*) fail "usage: verify.sh TEST_NAME" ;;
 esac
