@@ -13,17 +13,22 @@
 #          cp, nc and socat each followed by sync -f on their output
 #   link   between two network namespaces joined by a veth pair shaped to
 #          1 Gbit/s (tc tbf), 198.18.0.1 to 198.18.0.2: the fraction of the
-#          link's payload rate, CPU seconds per GiB on each side (root only)
+#          link's payload rate, CPU seconds per GiB on each side, plain and
+#          with --sha256 (root only)
 #   ack    from the last byte sent to the acknowledgement, a 4 GiB transfer
 #          to disk, with bounded writeback and without
 #   resume fsend --resume/frecv --resume on tmpfs over loopback, from zero and
 #          after a cut at half; the prefix hash on each side (-v)
+#   verify --sha256 on tmpfs over loopback against the plain transfer, with
+#          the hash where the programs put it and forced into a thread and
+#          into the copying thread (FXFER_HASH_THREAD), against one pass of
+#          the library's SHA-256 and of OpenSSL's (openssl speed) over the file
 #
 # usage: sh tests/bench/bench.sh BUILD_DIR [SECOND_BUILD_DIR]
 #   the second build (e.g. the portable preset) is measured as another row in
 #   the tmpfs, disk and link sections.
 # environment (sizes in bytes, or with K, M or G):
-#   FX_BENCH_SECTIONS  which sections, in this order (default "tmpfs disk link ack resume")
+#   FX_BENCH_SECTIONS  which sections, in this order (default "tmpfs disk link ack resume verify")
 #   FX_BENCH_RUNS      runs per tool in each section (default 5)
 #   FX_BENCH_SIZE      tmpfs and tmpfs-to-disk file size (default 1G)
 #   FX_BENCH_DIR       where the tmpfs files go (default /dev/shm, else $TMPDIR)
@@ -68,7 +73,7 @@ ack_size=$(bytes "${FX_BENCH_ACK_SIZE:-4G}")
 resume_size=$(bytes "${FX_BENCH_RESUME_SIZE:-1G}")
 runs=${FX_BENCH_RUNS:-5}
 ack_runs=${FX_BENCH_ACK_RUNS:-3}
-sections=${FX_BENCH_SECTIONS:-tmpfs disk link ack resume}
+sections=${FX_BENCH_SECTIONS:-tmpfs disk link ack resume verify}
 chunk=${FX_BENCH_CHUNK:+-c $FX_BENCH_CHUNK}
 base=${FX_BENCH_DIR:-}
 [ -n "$base" ] || { [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm; } || base=${TMPDIR:-/tmp}
@@ -117,6 +122,8 @@ label() {
 	fx) echo "fsend/frecv" ;;
 	fxp) echo "fsend/frecv --progress" ;;
 	fxs) echo "fsend/frecv --sha256" ;;
+	fxt) echo "--sha256, hash in a thread" ;;
+	fxi) echo "--sha256, hash in turns" ;;
 	fx2) echo "fsend/frecv ($(basename "$B2"))" ;;
 	fxu) echo "fsend/frecv (unbounded)" ;;
 	fxr) echo "full" ;;
@@ -134,7 +141,10 @@ row_label() {
 }
 
 fxbin() { case $1 in fx2) echo "$B2" ;; fxu) echo "$BU" ;; *) echo "$B1" ;; esac; }
-fxopt() { case $1 in fxp) echo --progress ;; fxs) echo --sha256 ;; fxr | fxh) echo --resume ;; esac; }
+fxopt() { case $1 in fxp) echo --progress ;; fxs | fxt | fxi) echo --sha256 ;; fxr | fxh) echo --resume ;; esac; }
+# Where the hash runs: forced into a thread of its own, into the copying
+# thread, or (every other row) where the programs choose.
+fxenv() { case $1 in fxt) echo FXFER_HASH_THREAD=1 ;; fxi) echo FXFER_HASH_THREAD=0 ;; *) echo FXFER_HASH_THREAD=auto ;; esac; }
 # frecv's: with --resume also -v, which says how long the kept prefix took to hash.
 fxcopt() { fxopt "$1"; case $1 in fxr | fxh) echo -v ;; esac; }
 
@@ -147,7 +157,7 @@ start_server() {
 	nc) timeout -k 5 "$lim" $ns_s $TIME -o "$W/srv.t" -f "$TF" nc -n -l -N -v "$host" 0 <"$2" ;;
 	socat) timeout -k 5 "$lim" $ns_s $TIME -o "$W/srv.t" -f "$TF" \
 		socat -d -d -u "OPEN:$2" "TCP-LISTEN:0,bind=$host" </dev/null ;;
-	*) timeout -k 5 "$lim" $ns_s $TIME -o "$W/srv.t" -f "$TF" \
+	*) timeout -k 5 "$lim" $ns_s $TIME -o "$W/srv.t" -f "$TF" env "$(fxenv "$1")" \
 		"$(fxbin "$1")/fsend" -v $(fxopt "$1") $chunk -b "$host" 0 "$2" </dev/null ;;
 	esac >"$W/srv.out" 2>"$W/fifo" &
 	spid=$!
@@ -159,7 +169,7 @@ run_client() {
 	nc) timeout -k 5 "$lim" $ns_c $TIME -o "$W/cli.t" -f "$TF" nc -n -d "$host" "$2" >"$3" ;;
 	socat) timeout -k 5 "$lim" $ns_c $TIME -o "$W/cli.t" -f "$TF" \
 		socat -u "TCP:$host:$2" "CREATE:$3" >/dev/null ;;
-	*) timeout -k 5 "$lim" $ns_c $TIME -o "$W/cli.t" -f "$TF" \
+	*) timeout -k 5 "$lim" $ns_c $TIME -o "$W/cli.t" -f "$TF" env "$(fxenv "$1")" \
 		"$(fxbin "$1")/frecv" $(fxcopt "$1") $chunk -o "$3" "$host" "$2" >/dev/null ;;
 	esac </dev/null 2>"$W/cli.err"
 }
@@ -465,7 +475,7 @@ section_link() {
 	kind=mem host=198.18.0.1 ns_s="ip netns exec $NS_S" ns_c="ip netns exec $NS_R"
 	lim=$((60 + link_size / 10000000))
 	make_src "$W/lsrc" "$link_size"
-	tools="fx${B2:+ fx2} $have_nc $have_socat"
+	tools="fx fxs${B2:+ fx2} $have_nc $have_socat"
 	run_section link "$W/lsrc" "$W/ldst" "$runs" $tools
 	rm -f "$W/lsrc"
 	ns_s="" ns_c=""
@@ -490,6 +500,7 @@ section_link() {
 	done
 	[ -n "$B2" ] && ok link fx2 &&
 		say_ratio "link: $(label fx2) vs fsend/frecv: CPU per GiB send $(ratio "$(med link fx2 5)" "$(med link fx 5)")x, recv $(ratio "$(med link fx2 6)" "$(med link fx 6)")x; wall $(ratio "$(med link fx2 1)" "$(med link fx 1)")x"
+	ok link fxs && say_ratio "link: fsend/frecv --sha256 vs fsend/frecv: wall $(ratio "$(med link fxs 1)" "$(med link fx 1)")x (goal <= 1.02x), CPU per GiB send $(ratio "$(med link fxs 5)" "$(med link fx 5)")x, recv $(ratio "$(med link fxs 6)" "$(med link fx 6)")x"
 	ok link fx && say_ratio "link: fsend/frecv throughput: $(awk -v b="$link_size" -v w="$(med link fx 1)" -v p="$payload" 'BEGIN { printf "%.1f", 100 * b / w / 1e6 / p }')% of the link's payload rate, $payload MB/s (goal >= 95%)"
 	for t in $have_nc $have_socat; do
 		goal=""; [ $t = nc ] && goal=" (goal <= 0.6x)"
@@ -569,6 +580,40 @@ section_resume() {
 	say_ratio "resume: prefix hash of $(human "$part_at"), resumed at half: send $hs s, recv $hr s ($(rate "$part_at" "$hs") / $(rate "$part_at" "$hr") MB/s)"
 }
 
+section_verify() {
+	echo
+	echo "== verify: $(human "$size") from tmpfs to tmpfs over loopback ($base), --sha256 on both sides, runs per row: $runs, alternating"
+	kind=mem host=127.0.0.1 ns_s="" ns_c=""
+	lim=$((60 + size / 20000000))
+	make_src "$W/vsrc" "$size"
+	run_section verify "$W/vsrc" "$W/vdst" "$runs" fx fxs fxt fxi
+	table verify "$size" fx fxs fxt fxi
+	echo
+	rm -f "$W/vsrc"
+	# The hash alone, over memory and in CPU time, as openssl speed measures
+	# (its user time): the library's fastest implementation here.
+	lib=$("$B1/sha256speed" -u -n "$runs" -m 256 2>&1) || failed="$failed sha256speed"
+	echo "$lib"
+	lib_rate=$(printf '%s\n' "$lib" | grep -o '[a-z-]* [0-9]* (' | awk '{ print $2 }' | sort -n | tail -1)
+	ossl_rate=-
+	if command -v openssl >/dev/null; then
+		# Its 16 KiB column: kB (1000 bytes) per second, over 3 s of CPU time.
+		ossl_rate=$(openssl speed -evp sha256 -bytes 16384 -seconds 3 2>/dev/null |
+			awk '$1 == "sha256" { v = $2; sub(/k$/, "", v); printf "%.0f", v / 1000 }')
+		echo "openssl speed -evp sha256 -bytes 16384 -seconds 3: ${ossl_rate:--} MB/s"
+	else
+		echo "openssl: not installed (apt-get install openssl): no OpenSSL figure"
+	fi
+	[ -n "$ossl_rate" ] || ossl_rate=-
+	pass=$(case $ossl_rate in -) echo - ;; *) awk -v b="$size" -v r="$ossl_rate" 'BEGIN { printf "%.3f", b / r / 1e6 }' ;; esac)
+	say_ratio "verify: library SHA-256 vs OpenSSL's, one core, CPU time: ${lib_rate:--} vs $ossl_rate MB/s = $(ratio "${lib_rate:--}" "$ossl_rate")x (goal >= 1x)"
+	for t in fxs fxt fxi; do
+		say_ratio "verify: $(label $t) vs one OpenSSL pass over the file ($pass s): wall $(ratio "$(med verify $t 1)" "$pass")x$([ $t = fxs ] && echo " (goal <= 1.8x; floor here about 1.4-1.5x: two cores, two hashes)")"
+	done
+	say_ratio "verify: --sha256 vs plain: wall $(ratio "$(med verify fxs 1)" "$(med verify fx 1)")x, CPU $(ratio "$(med verify fxs 2)" "$(med verify fx 2)")x; hash in a thread vs in turns: wall $(ratio "$(med verify fxt 1)" "$(med verify fxi 1)")x, CPU $(ratio "$(med verify fxt 2)" "$(med verify fxi 2)")x"
+	ok verify fxt && ok verify fx && say_ratio "rss: fsend/frecv peak RSS send/recv, $(human "$size") verified, hash in a thread: $(med verify fxt 3) / $(med verify fxt 4) KiB (plain: $(med verify fx 3) / $(med verify fx 4) KiB)"
+}
+
 # ---- the run ----
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')
@@ -580,8 +625,8 @@ echo "peers: ${have_nc:-no OpenBSD nc} ${have_socat:-no socat}; every copy check
 
 for s in $sections; do
 	case $s in
-	tmpfs | disk | link | ack | resume) "section_$s" ;;
-	*) echo "bench: unknown section $s (tmpfs, disk, link, ack, resume)" >&2; failed="$failed $s" ;;
+	tmpfs | disk | link | ack | resume | verify) "section_$s" ;;
+	*) echo "bench: unknown section $s (tmpfs, disk, link, ack, resume, verify)" >&2; failed="$failed $s" ;;
 	esac
 done
 
