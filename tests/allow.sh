@@ -26,6 +26,30 @@ allowed_client_gets_the_file_and_others_are_reset() {
 	expect_status fsend 0 "$RC"
 }
 
+refused_clients_do_not_count_against_the_number_served() {
+	random_file "$T/f" 1000
+	start_server fsend "$FSEND" --allow 127.0.0.1 -n 2 0 "$T/f"
+	# Three refused before the first allowed one, one between the two:
+	# had they counted, fsend would have stopped listening after two.
+	for from in 127.0.0.2 127.0.0.3 127.0.0.2 127.0.0.1 127.0.0.4 127.0.0.1; do
+		timeout "$TO" "$PEER" from "$from" 127.0.0.1 "$PORT" 2>"$T/client.err"
+		_rc=$?
+		if [ "$from" = 127.0.0.1 ]; then
+			expect_status "-n 2, the client from $from" 0 "$_rc"
+			expect_output "$T/client.err" "peer: got 1000 bytes"
+		else
+			expect_status "-n 2, the client from $from (3: reset)" 3 "$_rc"
+			expect_output "$T/client.err" "peer: reset"
+		fi
+	done
+	wait_server fsend
+	expect_status "fsend --allow 127.0.0.1 -n 2" 0 "$RC"
+	[ "$(grep -c ': not allowed (--allow), connection reset$' "$T/fsend.err")" -eq 4 ] ||
+		fail "not 4 refusals logged: $(cat "$T/fsend.err")"
+	[ "$(grep -c ' 1000 bytes in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged$' "$T/fsend.err")" -eq 2 ] ||
+		fail "not 2 transfers logged: $(cat "$T/fsend.err")"
+}
+
 prefixes_select_the_clients() {
 	random_file "$T/f" 1000
 	allow_case 127.0.0.0/8 127.0.0.2 served
