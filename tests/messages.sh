@@ -135,6 +135,17 @@ help_options_are_in_the_manual_and_the_completion() {
 	done
 }
 
+usage_page_shows_the_synopses_of_the_help() {
+	# docs/usage.md opens with both synopses, as --help's first lines give them.
+	for prog in fsend frecv; do
+		eval "bin=\$$(echo "$prog" | tr a-z A-Z)"
+		want=$("$bin" --help | sed -n '1s/^usage: //p')
+		[ -n "$want" ] || fail "$prog --help: no usage line"
+		grep -qxF -- "$want" "$(dirname "$0")/../docs/usage.md" ||
+			fail "docs/usage.md lacks $prog's synopsis: $want"
+	done
+}
+
 case ${1:-} in
 '' | *[!a-z0-9_]*) fail "usage: messages.sh TEST_NAME" ;;
 esac
