@@ -77,6 +77,31 @@ terminal_shows_the_receiver_command_the_meter_and_a_final_line() {
 		"$T/frecv.screen" || fail "no final line: $(cat "$T/frecv.screen")"
 }
 
+terminal_meter_is_cleared_before_the_lines_that_end_a_transfer() {
+	# Without --sha256 the meter is still up when the transfer ends: the
+	# acknowledgement lines and frecv's final line start on a clean line,
+	# not after the meter.
+	random_file "$T/f" 3000000
+	on_tty fsend "$T" "$FSEND" -c 64K 0 "$T/f"
+	wait_text "$T/fsend.tty" "listening on"
+	PORT=$(tty_lines fsend | sed -n 's/^fsend: listening on .*:\([0-9]*\)$/\1/p')
+	[ -n "$PORT" ] || fail "no port: $(cat "$T/fsend.tty")"
+	on_tty frecv "$T/recv" "$FRECV" -c 64K 127.0.0.1 "$PORT"
+	tty_status frecv
+	expect_status "frecv on a terminal" 0 "$RC"
+	tty_status fsend
+	expect_status "fsend on a terminal" 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	tty_lines fsend | grep -q '^fsend: .* / 2\.9 MiB ' || fail "no meter: $(tty_lines fsend)"
+	tty_lines frecv | grep -q '^frecv: [0-9.]* [KMG]*i*B  [0-9.]* [KMG]*i*B/s' || fail "no meter: $(tty_lines frecv)"
+	tty_lines fsend | grep -qx 'message from client: thank you' ||
+		fail "fsend: $(od -c "$T/fsend.tty" | tail -n 12)"
+	tty_lines frecv | grep -qx 'received file data' ||
+		fail "frecv: $(od -c "$T/frecv.tty" | tail -n 12)"
+	tty_lines frecv | grep -qx 'frecv: receive\.dat: 2\.9 MiB in [0-9.]* s ([0-9.]* [KMG]*i*B/s), stored' ||
+		fail "frecv's final line: $(od -c "$T/frecv.tty" | tail -n 12)"
+}
+
 scripts_see_no_terminal_lines() {
 	random_file "$T/f" 3000000
 	start_server fsend "$FSEND" 0 "$T/f"
