@@ -850,6 +850,7 @@ allow_case() {
 		expect_status "fsend --allow $1" 0 "$RC"
 	else
 		expect_status "--allow $1, a client from $2 (3: reset)" 3 "$_rc"
+		expect_output "$T/client.err" "peer: reset" # before a byte
 		kill -TERM "$(pid_of fsend)"
 		wait_server fsend
 		expect_status "fsend --allow $1, stopped" 143 "$RC"

@@ -561,7 +561,8 @@ static int connect_from(const char *src, const char *host, const char *port)
 /*
  * A client from address src: reads to the end and acknowledges, saying
  * "peer: got N bytes" (exit 0), or "peer: reset" (exit 3) when the server
- * reset the connection instead.
+ * reset the connection instead, before a byte ("peer: reset after N bytes"
+ * when some came first).
  */
 static int client_from(const char *src, const char *host, const char *port)
 {
@@ -573,7 +574,10 @@ static int client_from(const char *src, const char *host, const char *port)
 	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
 		got += n;
 	if (n < 0) {
-		fprintf(stderr, "peer: reset\n");
+		if (got > 0)
+			fprintf(stderr, "peer: reset after %lld bytes\n", got);
+		else
+			fprintf(stderr, "peer: reset\n");
 		return 3;
 	}
 	if (fx_write_full(fd, FX_ACK, FX_ACK_LEN) < 0)
@@ -586,7 +590,7 @@ static int client_from(const char *src, const char *host, const char *port)
 /*
  * count connections from src, one after another, each waiting for the
  * server's answer: "peer: N reset, M served in S s" (a served one is read
- * to the end and never acknowledged).
+ * to the end and never acknowledged; a reset after a byte counts as served).
  */
 static int flood_from(const char *src, const char *host, const char *port, const char *count)
 {
@@ -597,10 +601,10 @@ static int flood_from(const char *src, const char *host, const char *port, const
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (unsigned long i = 0; i < n; i++) {
 		int fd = connect_from(src, host, port);
-		ssize_t r = -1;
+		ssize_t r = -1, got = 0;
 		while (fd >= 0 && (r = read(fd, buf, sizeof(buf))) > 0)
-			;
-		if (r < 0)
+			got += r;
+		if (r < 0 && got == 0)
 			reset++;
 		else
 			served++;
