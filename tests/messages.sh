@@ -160,15 +160,21 @@ help_options_are_in_the_manual_and_the_completion() {
 	done
 }
 
-usage_page_shows_the_synopses_of_the_help() {
-	# docs/usage.md opens with both synopses, as --help's first lines give them.
+usage_page_shows_the_synopses_and_the_options_of_the_help() {
+	# docs/usage.md opens with both synopses, as --help's first lines give
+	# them, and its table has a row for every option of either program.
+	page="$(dirname "$0")/../docs/usage.md"
 	for prog in fsend frecv; do
 		eval "bin=\$$(echo "$prog" | tr a-z A-Z)"
 		want=$("$bin" --help | sed -n '1s/^usage: //p')
 		[ -n "$want" ] || fail "$prog --help: no usage line"
-		grep -qxF -- "$want" "$(dirname "$0")/../docs/usage.md" ||
-			fail "docs/usage.md lacks $prog's synopsis: $want"
-	done
+		grep -qxF -- "$want" "$page" || fail "docs/usage.md lacks $prog's synopsis: $want"
+		help_spellings "$bin"
+	done | sort -u >"$T/help"
+	grep '^| `-' "$page" | cut -d '|' -f 2 | grep -oE -- '`--?[a-zA-Z0-9][a-z0-9-]*' |
+		tr -d '`' | sort -u >"$T/table"
+	comm -3 "$T/help" "$T/table" >"$T/diff"
+	[ ! -s "$T/diff" ] || fail "--help (left) and the table of docs/usage.md (right) differ: $(cat "$T/diff")"
 }
 
 case ${1:-} in
