@@ -1664,7 +1664,7 @@ static int hash_thread_gives_up_at_once_when_told(void)
 	return 0;
 }
 
-static int peer_is_local_over_loopback_only(void)
+static int peer_is_local_over_loopback_and_local_sockets(void)
 {
 	int c, a, s[2];
 
@@ -1672,8 +1672,12 @@ static int peer_is_local_over_loopback_only(void)
 	CHECK(fx_peer_is_local(c) == 1 && fx_peer_is_local(a) == 1);
 	close(c);
 	close(a);
-	/* No IP address at all: not known to be local. */
+	/* A local socket is local; a descriptor that is no socket is not known to be. */
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0);
+	CHECK(fx_peer_is_local(s[0]) == 1);
+	close(s[0]);
+	close(s[1]);
+	CHECK(pipe(s) == 0);
 	CHECK(fx_peer_is_local(s[0]) == 0);
 	close(s[0]);
 	close(s[1]);
@@ -1945,7 +1949,7 @@ static const struct {
 	T(hash_thread_follows_a_file_further_than_its_lag),
 	T(hash_thread_reports_a_file_that_shrank),
 	T(hash_thread_gives_up_at_once_when_told),
-	T(peer_is_local_over_loopback_only),
+	T(peer_is_local_over_loopback_and_local_sockets),
 	T(out_open_part_keeps_what_was_written),
 	T(out_open_part_is_locked_against_a_second),
 	T(out_open_part_refuses_a_symbolic_link),

@@ -22,7 +22,7 @@ int fx_wait_readable(int fd);
 int fx_cloexec(int fd);
 
 /* Is the peer of the connected socket fd on this machine (a loopback
- * address, or our own)?  0 too when that cannot be told. */
+ * address, our own, or a local socket)?  0 too when that cannot be told. */
 int fx_peer_is_local(int fd);
 
 /*

@@ -292,6 +292,8 @@ int fx_peer_is_local(int fd)
 	if (getsockname(fd, (struct sockaddr *)&me, &ml) < 0 ||
 	    getpeername(fd, (struct sockaddr *)&peer, &pl) < 0)
 		return 0;
+	if (peer.ss_family == AF_UNIX)
+		return 1;
 	al = ip_bytes(&me, &a);
 	bl = ip_bytes(&peer, &b);
 	if (bl == 4 && b[0] == 127)
