@@ -171,8 +171,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->retry = 0;
 	o->max_size = 0;
 	o->no_clobber = 0;
-	if (tool_opts_init(&o->c) < 0)
-		return EX_USAGE;
+	tool_opts_init(&o->c);
 	while ((c = getopt_long(argc, argv, ":no:" TOOL_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((r = tool_common_option(c, optarg, &o->c, usage)) != 0) {
 			if (r < 0)
@@ -211,6 +210,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return tool_option_error(c, optopt, argv[optind - 1]);
 		}
 	}
+	if (tool_environment(&o->c) < 0)
+		return EX_USAGE;
 	if (argc - optind != 2)
 		return operands_error(argc - optind, argv + optind);
 	o->host = argv[optind];

@@ -120,8 +120,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->port = o->file = "";
 	o->count = 1;
 	o->jobs = 16;
-	if (tool_opts_init(&o->c) < 0)
-		return EX_USAGE;
+	tool_opts_init(&o->c);
 	while ((c = getopt_long(argc, argv, ":b:j:kn:" TOOL_SHORTOPTS, longopts, NULL)) != -1) {
 		if ((r = tool_common_option(c, optarg, &o->c, usage)) != 0) {
 			if (r < 0)
@@ -167,6 +166,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	/* -k serves forever, unless -n says how many. */
 	if (keep && !counted)
 		o->count = 0;
+	if (tool_environment(&o->c) < 0)
+		return EX_USAGE;
 	if (argc - optind != 2)
 		return operands_error(argc - optind, argv + optind, counted ? count_arg : NULL);
 	o->port = argv[optind];

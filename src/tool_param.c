@@ -78,13 +78,19 @@ int tool_number(const char *what, const char *s, unsigned long min,
 	return -1;
 }
 
-int tool_opts_init(struct tool_opts *t)
+void tool_opts_init(struct tool_opts *t)
 {
-	const char *h = getenv("FXFER_HASH_THREAD");
-
 	t->chunk = FX_CHUNK_DEFAULT;
 	t->timeout = 60;
 	t->quiet = t->verbose = t->progress = 0;
+	t->hash_thread = FX_HASH_AUTO;
+}
+
+int tool_environment(struct tool_opts *t)
+{
+	const char *h = getenv("FXFER_HASH_THREAD");
+
+	/* Empty is unset, as the shell's ${VAR:-default} takes it. */
 	if (h == NULL || *h == '\0' || strcmp(h, "auto") == 0)
 		t->hash_thread = FX_HASH_AUTO;
 	else if (strcmp(h, "1") == 0)
@@ -92,7 +98,7 @@ int tool_opts_init(struct tool_opts *t)
 	else if (strcmp(h, "0") == 0)
 		t->hash_thread = FX_HASH_INLINE;
 	else
-		return tool_fail(EX_USAGE, "FXFER_HASH_THREAD", "not 1, 0 or auto"), -1;
+		return tool_usage_error("FXFER_HASH_THREAD", "not 1, 0 or auto"), -1;
 	return 0;
 }
 

@@ -41,10 +41,13 @@ struct tool_opts {
 	{ "help", no_argument, NULL, 'h' },                    \
 	{ "version", no_argument, NULL, 'V' }
 
-/* The defaults: 1 MiB chunks, 60 s timeout, messages on, meter on a tty;
- * where the hash runs from FXFER_HASH_THREAD.  Returns 0, or prints and
- * returns -1 when that variable holds something else. */
-int tool_opts_init(struct tool_opts *t);
+/* The defaults: 1 MiB chunks, 60 s timeout, messages on, meter on a tty. */
+void tool_opts_init(struct tool_opts *t);
+
+/* Where the hash runs, from FXFER_HASH_THREAD; after the options, so that
+ * --help and --version work whatever it holds.  Returns 0, or prints a
+ * usage error and returns -1 when it holds something else. */
+int tool_environment(struct tool_opts *t);
 
 /*
  * Take getopt's c if it is a common option: returns 1 if it was (-h and

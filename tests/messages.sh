@@ -19,6 +19,26 @@ usage_errors_name_the_operand_and_the_way_to_help() {
 	usage frecv "frecv: --sha265: unknown option" --sha265 host 9000
 }
 
+# Where the hash runs: a value the programs do not know is a usage error,
+# found before anything is opened; --help and --version work whatever it is;
+# empty is unset.
+hash_thread_variable_is_checked_after_help_and_version() {
+	random_file "$T/f" 1000
+	for v in 2 yes " 1" AUTO; do
+		for p in fsend frecv; do
+			case $p in fsend) args="0 $T/f" ;; frecv) args="localhost 9" ;; esac
+			# shellcheck disable=SC2086 # two operands
+			FXFER_HASH_THREAD=$v usage $p "$p: FXFER_HASH_THREAD: not 1, 0 or auto" $args
+		done
+		FXFER_HASH_THREAD=$v timeout "$TO" "$FSEND" --help >/dev/null 2>&1
+		expect_status "fsend --help, FXFER_HASH_THREAD='$v'" 0 $?
+		out=$(FXFER_HASH_THREAD=$v timeout "$TO" "$FRECV" --version 2>&1)
+		expect_status "frecv --version, FXFER_HASH_THREAD='$v'" 0 $?
+		case $out in "frecv "*) ;; *) fail "frecv --version: $out" ;; esac
+	done
+	FXFER_HASH_THREAD="" roundtrip_sha "$T/f" "" ""
+}
+
 host_colon_port_is_shown_as_two_operands() {
 	usage frecv "frecv: missing operand PORT: HOST and PORT are two operands: frecv host 9000" host:9000
 	usage frecv "frecv: missing operand PORT: HOST and PORT are two operands: frecv ::1 9000" "[::1]:9000"
