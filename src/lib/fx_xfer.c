@@ -195,6 +195,20 @@ static int readable(int fd)
 	return flags >= 0 && (flags & O_ACCMODE) != O_WRONLY;
 }
 
+/*
+ * Hash the n bytes of the file fd at off that were just sent from it or
+ * written to it: the thread q reads them back itself, or they are read back
+ * here.  Returns 0, or -1 with errno when reading them back failed.
+ */
+static int hash_range(struct fx_xfer *x, struct fx_hashq *q, int fd, off_t off, size_t n)
+{
+	if (q != NULL)
+		return fx_hashq_add(q, n);
+	if (x->sha != NULL)
+		return fx_sha256_file(fd, (uint64_t)off, (uint64_t)n, x->sha);
+	return 0;
+}
+
 /* Does this errno say the fast call is not supported for these files? */
 static int unsupported(int e)
 {
@@ -209,7 +223,7 @@ static int unsupported(int e)
  */
 static int send_file_fast(int sock, int fd, struct fx_xfer *x, struct fx_hashq *q)
 {
-	off_t off = x->sha != NULL && q == NULL ? lseek(fd, 0, SEEK_CUR) : 0;
+	off_t off = x->sha != NULL ? lseek(fd, 0, SEEK_CUR) : 0;
 
 	if (off < 0)
 		return failed(x, 0, errno);
@@ -228,14 +242,9 @@ static int send_file_fast(int sock, int fd, struct fx_xfer *x, struct fx_hashq *
 		}
 		if (n == 0)
 			return 0;
-		if (q != NULL) {
-			if (fx_hashq_add(q, (size_t)n) < 0)
-				return failed(x, 0, errno);
-		} else if (x->sha != NULL) {
-			if (fx_sha256_file(fd, (uint64_t)off, (uint64_t)n, x->sha) < 0)
-				return failed(x, 0, errno);
-			off += n;
-		}
+		if (hash_range(x, q, fd, off, (size_t)n) < 0)
+			return failed(x, 0, errno);
+		off += n;
 		moved(x, (size_t)n);
 	}
 }
@@ -380,8 +389,7 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x, struct fx_hashq *
 			break;
 		}
 		if (drain_pipe(p[0], fd, (size_t)n, x) == 0) {
-			if (q != NULL ? fx_hashq_add(q, (size_t)n) < 0 :
-			    x->sha != NULL && fx_sha256_file(fd, (uint64_t)off, (uint64_t)n, x->sha) < 0) {
+			if (hash_range(x, q, fd, off, (size_t)n) < 0) {
 				failed(x, 1, errno);
 				break;
 			}
