@@ -895,15 +895,20 @@ through_relay() {
 	SRC=$RC RC=$_frc
 }
 
-# stalled_at CUT: fsend --resume serving $T/f to frecv --resume in $T/recv
-# through a relay that stalls once it passed CUT of the server's bytes;
-# returns then (fsend_pid, relay_pid and frecv_pid are set).
+# stalled_at CUT [STALL [OPTIONS]]: fsend serving $T/f to frecv in $T/recv,
+# both with OPTIONS (default --resume), through a relay that stalls once it
+# passed CUT of the server's bytes (STALL: the peer's stall, the default, or
+# stall-reset); returns then (fsend_pid, relay_pid and frecv_pid are set).
+# frecv takes SIGINT as a user's would, though started in the background.
 stalled_at() {
+	_opts=${3:---resume}
 	rm -f "$T"/*.fifo
-	start_server fsend "$FSEND" --resume 0 "$T/f"
-	start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall "$1"
-	start_bg frecv 5 sh -c 'cd "$1" && exec "$2" --resume 127.0.0.1 "$3"' \
-		sh "$T/recv" "$FRECV" "$PORT"
+	# shellcheck disable=SC2086 # the options are separate words on purpose
+	start_server fsend "$FSEND" $_opts 0 "$T/f"
+	start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" "${2:-stall}" "$1"
+	# shellcheck disable=SC2086
+	start_bg frecv 5 sh -c 'cd "$1" && shift && exec env --default-signal=INT "$@"' \
+		sh "$T/recv" "$FRECV" $_opts 127.0.0.1 "$PORT"
 	drain frecv
 	next_line relay
 	[ "$LINE" = "peer: cut at $1" ] || fail "relay: $LINE"

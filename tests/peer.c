@@ -442,9 +442,10 @@ static int pass_reset(int c, int s, unsigned long long done)
  * down.  After cut of them: "reset" resets both connections, "close" closes
  * both (the client sees a clean end), "stall" passes nothing more and waits
  * to be killed, "stall-reset" too but its death resets both connections
- * (neither side can take it for a clean end); it says "peer: cut at N" then.  A transfer shorter than cut
- * is relayed whole: "peer: relayed N" (the server's bytes) at its end.  A
- * reset from either side is passed on: "peer: reset after N".
+ * (neither side can take it for a clean end); it says "peer: cut at N"
+ * then.  A transfer shorter than cut is relayed whole: "peer: relayed N"
+ * (the server's bytes) at its end.  A reset from either side is passed on:
+ * "peer: reset after N".
  */
 static int relay_cut(const char *host, const char *port, const char *how,
                      unsigned long long cut)

@@ -253,14 +253,7 @@ signal_while_hashing_in_a_thread_ends_both_sides_truthfully() {
 			for cut in 1000000 40000000; do
 				what="$victim on SIG${sig%:*} at $cut"
 				echo precious >"$T/recv/receive.dat"
-				rm -f "$T"/*.fifo
-				start_server fsend "$FSEND" --sha256 -t 0 0 "$T/f"
-				start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" stall-reset "$cut"
-				start_bg frecv 5 sh -c 'cd "$1" && exec env --default-signal=INT "$2" --sha256 -t 0 127.0.0.1 "$3"' \
-					sh "$T/recv" "$FRECV" "$PORT"
-				drain frecv
-				next_line relay
-				[ "$LINE" = "peer: cut at $cut" ] || fail "relay: $LINE"
+				stalled_at "$cut" stall-reset "--sha256 -t 0"
 				pid=$(pid_of "$victim")
 				kill -"${sig%:*}" "$pid"
 				gone_within 2 "$pid"
