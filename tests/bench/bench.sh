@@ -366,11 +366,17 @@ disk_name() {
 
 # ---- the sections ----
 
+# on_loopback BYTES: the next runs go from tmpfs to tmpfs over loopback here,
+# with a time limit for a file of BYTES.
+on_loopback() {
+	kind=mem host=127.0.0.1 ns_s="" ns_c=""
+	lim=$((60 + $1 / 20000000))
+}
+
 section_tmpfs() {
 	echo
 	echo "== tmpfs: $(human "$size") from tmpfs to tmpfs over loopback ($base), runs per tool: $runs, alternating"
-	kind=mem host=127.0.0.1 ns_s="" ns_c=""
-	lim=$((60 + size / 20000000))
+	on_loopback "$size"
 	make_src "$W/src" "$size"
 	tools="cp fx fxp fxs"
 	[ -n "$B2" ] && tools="$tools fx2"
@@ -548,8 +554,7 @@ section_ack() {
 section_resume() {
 	echo
 	echo "== resume: $(human "$resume_size") from tmpfs to tmpfs over loopback ($base), fsend --resume/frecv --resume, runs per row: $runs, alternating"
-	kind=mem host=127.0.0.1 ns_s="" ns_c=""
-	lim=$((60 + resume_size / 20000000))
+	on_loopback "$resume_size"
 	part_at=$((resume_size / 2))
 	# A cut at byte N leaves frecv --resume with receive.dat.part holding the
 	# file's first N bytes and nothing else: head -c N makes that same file,
@@ -583,8 +588,7 @@ section_resume() {
 section_verify() {
 	echo
 	echo "== verify: $(human "$size") from tmpfs to tmpfs over loopback ($base), --sha256 on both sides, runs per row: $runs, alternating"
-	kind=mem host=127.0.0.1 ns_s="" ns_c=""
-	lim=$((60 + size / 20000000))
+	on_loopback "$size"
 	make_src "$W/vsrc" "$size"
 	run_section verify "$W/vsrc" "$W/vdst" "$runs" fx fxs fxt fxi
 	table verify "$size" fx fxs fxt fxi
