@@ -78,7 +78,8 @@ ssize_t fx_read_line_masked(int fd, char *buf, size_t len, unsigned timeout,
  * the next read: a line followed by data), or until EOF or len bytes,
  * retrying EINTR.  The whole line must come within timeout seconds (0: no
  * limit), however slowly its bytes trickle in; else ETIMEDOUT.  Returns
- * the byte count, or -1 with errno set.
+ * the byte count, or -1 with errno set: ETIMEDOUT when no byte came, ETIME
+ * when some did but not the whole line (it came too slowly).
  */
 ssize_t fx_recv_line(int sock, char *buf, size_t len, unsigned timeout);
 
@@ -171,9 +172,19 @@ int fx_tcp_connect(const char *host, const char *port, unsigned timeout,
 
 /*
  * Let no send or receive on the socket wait more than seconds without moving
- * a byte (0: wait forever).  Returns 0, or -1 with errno set.
+ * a byte (0: wait forever), and (Linux: TCP_USER_TIMEOUT) end the connection
+ * with ETIMEDOUT when bytes sent stay unacknowledged that long, even while
+ * no call waits on it.  Returns 0, or -1 with errno set.
  */
 int fx_set_timeout(int fd, unsigned seconds);
+
+/*
+ * Probe a connected socket's peer while it is silent (TCP keepalive): the
+ * first probe after seconds / 2, then one every seconds / 8; a peer whose
+ * machine no longer answers them ends the connection (ETIMEDOUT) in about
+ * seconds.  0 turns the probes off.  Returns 0, or -1 with errno set.
+ */
+int fx_set_keepalive(int fd, unsigned seconds);
 
 /* accept(2) retrying EINTR; the new socket is blocking, close-on-exec, and
  * keeps urgent bytes in the stream (SO_OOBINLINE).  Returns it, or -1 with
@@ -243,7 +254,11 @@ struct fx_outfile {
 	                    * reused by a file made meanwhile; -1 when none */
 	const char *why;   /* after a refusal whose errno alone would not say
 	                    * why (EPERM, EBUSY), the reason in words; else NULL */
+	int why_part;      /* 1: why is about the .part file, not the target */
 	int keep;          /* 1: tmp is the .part file (fx_out_open_part) */
+	int leased;        /* 1: the .part file is leased (fx_out_lease) */
+	uint64_t length;   /* .part file: the bytes it must hold at the commit
+	                    * (the caller sets it once they are written) */
 };
 
 /*
@@ -278,15 +293,42 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode);
  * 0600) if missing and kept as it is if there: fd is open on it for reading
  * and writing, at offset 0.  It is locked (flock(2)) while out holds it, so
  * a second one fails with EBUSY.  The target is checked and replaced as by
- * fx_out_open.  Refused besides, with out->why saying why: EEXIST when the
- * .part file is a symbolic link or no regular file, EACCES when someone else
- * planted it in a sticky world-writable directory, ENAMETOOLONG when the
- * name with ".part" added would be too long, EPERM in an append-only
- * directory.  A device or FIFO target is opened as by fx_out_open (no .part:
- * out->keep stays 0).  fx_out_abort then keeps the .part file, fsynced (its
- * directory too), unless it is empty.  Returns 0, or -1 with errno.
+ * fx_out_open.  Refused besides, with out->why saying why (and
+ * out->why_part set when it is about the .part file): EEXIST when the .part
+ * file is a symbolic link or no regular file, EACCES when it belongs to
+ * another user (the target would be theirs) or has other hard links, EPERM
+ * when it is append-only or immutable, or the directory append-only,
+ * ENAMETOOLONG when the name with ".part" added would be too long.  A device
+ * or FIFO target is opened as by fx_out_open (no .part: out->keep stays 0).
+ * fx_out_abort then keeps the .part file, fsynced (its directory too),
+ * unless it is empty.
+ *
+ * The commit of a .part file (fx_out_commit) first checks that it is still
+ * the caller's alone: out->length bytes long, with no other name, still at
+ * its own, and (where fx_out_lease got a lease) opened or truncated by no
+ * other process meanwhile; else it fails with EBUSY, out->why saying what
+ * happened, and keeps the file.  After the rename the target must be that
+ * file (else EBUSY, out->placed set).  Returns 0, or -1 with errno.
  */
 int fx_out_open_part(struct fx_outfile *out, const char *path, mode_t mode);
+
+/*
+ * Linux: lease the .part file (F_SETLEASE, F_WRLCK), so that the commit
+ * knows whether another process opened or truncated it since.  Such an open
+ * makes the kernel send the caller SIGIO with si_code POLL_MSG, and waits
+ * until the lease is given up (fcntl(fd, F_SETLEASE, F_UNLCK), which a
+ * handler may do) or for /proc/sys/fs/lease-break-time: the caller must
+ * catch SIGIO first.  Returns 0 (out->leased says whether the file system
+ * granted it; without a lease the other checks remain), or -1 with errno:
+ * EBUSY when another process has the file open (out->why says so).
+ * Elsewhere, or for a target without .part file, 0 and nothing done.
+ */
+int fx_out_lease(struct fx_outfile *out);
+
+/* Give up the lease on the .part file open as fd, so that the process that
+ * broke it goes on at once.  Async-signal-safe (for the SIGIO handler);
+ * keeps errno. */
+void fx_out_unlease(int fd);
 
 /* Use the open descriptor fd (standard output) as the output, as it is. */
 void fx_out_use_fd(struct fx_outfile *out, int fd);
@@ -451,10 +493,11 @@ size_t fx_resume_reply(char buf[FX_RESUME_MAX], uint64_t size, uint64_t from);
 
 /*
  * Parse buf[0..len), exactly one line with its newline as the last byte
- * (no NUL needed; nothing may follow it), as a request or a reply.  A reply
- * whose OFFSET is beyond its SIZE is refused.  Reads no byte past
- * buf[len - 1].  Returns 0, or -1 with errno EPROTONOSUPPORT (a line of
- * another version) or EINVAL (anything else), the outputs untouched.
+ * (no NUL needed; nothing may follow it), as a request or a reply.  Reads
+ * no byte past buf[len - 1].  Returns 0, or -1 with errno EPROTONOSUPPORT
+ * (a line of another version), ERANGE (a reply in form whose OFFSET is
+ * beyond its SIZE: a broken sender) or EINVAL (anything else), the outputs
+ * untouched.
  */
 int fx_resume_request_parse(const char *buf, size_t len, uint64_t *have,
                             uint8_t digest[FX_SHA256_LEN]);

@@ -60,6 +60,43 @@ static void on_signal(int sig)
 	tool_die_by_signal(sig);
 }
 
+/* Was SIGIO ignored at the start?  Then a user's SIGIO stays ignored. */
+static int io_ignored;
+
+/*
+ * Another process opened or truncated the leased .part file (si_code
+ * POLL_MSG, from the kernel): let it go on at once rather than wait out
+ * the lease; the commit sees the lease gone and keeps the file.  A SIGIO
+ * sent by a user (kill(1): si_code SI_USER) ends frecv as ever.
+ */
+static void on_lease_break(int sig, siginfo_t *si, void *context)
+{
+	int fd = part_fd;
+
+	(void)context;
+	if (si->si_code <= 0) {
+		if (!io_ignored)
+			on_signal(sig);
+		return;
+	}
+	if (fd >= 0)
+		fx_out_unlease(fd);
+}
+
+static void catch_lease_break(void)
+{
+#ifdef SIGIO
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_lease_break;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	io_ignored = sigaction(SIGIO, NULL, &old) == 0 && old.sa_handler == SIG_IGN;
+	sigaction(SIGIO, &sa, NULL);
+#endif
+}
+
 static void usage(void)
 {
 	printf("usage: frecv " SYNOPSIS "\n"
@@ -294,62 +331,122 @@ static void drop_output(struct fx_outfile *out)
 }
 
 /*
+ * How an attempt ended: its status, what to say (once: by main, or in the
+ * line before the next attempt), and what --retry needs to know.
+ */
+struct outcome {
+	int status;
+	int said;             /* 1: already said (a usage error) */
+	int again;            /* --resume --retry: another attempt could change it */
+	int cut;              /* 1: it broke while the data came */
+	uint64_t at, size;    /* then: the bytes kept, of the size announced */
+	uint64_t kept;        /* the bytes the .part file keeps, to be said */
+	uint64_t stored;      /* the bytes this attempt stored */
+	struct timespec last; /* when the last of them was (if any) */
+	char thing[PATH_MAX + 16];
+	char reason[4 * SHOWN + 4 * FX_RESUME_MAX + 256];
+};
+
+/* The attempt failed with status: "thing: reason", to be said once. */
+static int fail(struct outcome *r, int status, const char *thing, const char *reason)
+{
+	r->status = status;
+	snprintf(r->thing, sizeof(r->thing), "%s", thing);
+	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	return status;
+}
+
+/* ... and trying again could change that (--resume --retry). */
+static int fail_again(struct outcome *r, int status, const char *thing, const char *reason)
+{
+	r->again = 1;
+	return fail(r, status, thing, reason);
+}
+
+/* A usage error, said at once in its two lines. */
+static int usage_fail(struct outcome *r, const char *thing, const char *reason)
+{
+	r->said = 1;
+	return r->status = tool_usage_error(thing, reason);
+}
+
+/* A refusal of the output fx_out_open* gave (errno e): named for the .part
+ * file when it is about that. */
+static int output_refused(const struct opts *o, const struct fx_outfile *out, int e,
+                          struct outcome *r)
+{
+	char part[PATH_MAX + 8];
+
+	if (!out->why_part)
+		return fail(r, EX_CANTCREAT, o->output, out->why != NULL ? out->why : strerror(e));
+	snprintf(part, sizeof(part), "%s.part", o->output);
+	return fail(r, EX_CANTCREAT, part, out->why);
+}
+
+/*
  * Open the output, before the network is touched, so a bad path fails at
  * once.  A FIFO with no reader is waited for up to -t seconds (forever with
- * -t 0), and any stop signal ends the wait.
+ * -t 0), and any stop signal ends the wait.  With --resume the .part file is
+ * leased: another process that opens it is seen at the commit.
  */
-static int open_output(const struct opts *o, struct fx_outfile *out)
+static int open_output(const struct opts *o, struct fx_outfile *out, struct outcome *r)
 {
 	struct timespec start;
 	long pause = 10000000;   /* 10 ms, up to 200 ms */
 	double waited;
 	struct stat st;
-	int r;
+	int rc;
 
 	if (o->resume && (is_stdout(o->output) ||
 	                  (stat(o->output, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))))
-		return tool_usage_error(o->output, "--resume keeps what arrives in PATH.part "
-		                        "beside a regular file: not for a device or FIFO");
+		return usage_fail(r, o->output, "--resume keeps what arrives in PATH.part "
+		                  "beside a regular file: not for a device or FIFO");
 	if (is_stdout(o->output)) {
 		/* Closed at start, or open for reading only (1<file). */
 		if (!tool_std_usable(STDOUT_FILENO, O_WRONLY))
-			return tool_fail(EX_CANTCREAT, "standard output", strerror(EBADF));
+			return fail(r, EX_CANTCREAT, "standard output", strerror(EBADF));
 		fx_out_use_fd(out, STDOUT_FILENO);
 		return EX_OK;
 	}
 	if (o->no_clobber && stat(o->output, &st) == 0 && S_ISREG(st.st_mode))
-		return tool_fail(EX_CANTCREAT, o->output, strerror(EEXIST));
+		return fail(r, EX_CANTCREAT, o->output, strerror(EEXIST));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		/* The handler must know a named temporary file from its birth. */
 		tool_block_signals();
-		r = o->resume ? fx_out_open_part(out, o->output, 0666) :
-		                fx_out_open(out, o->output, 0666);
-		if (r == 0)
+		rc = o->resume ? fx_out_open_part(out, o->output, 0666) :
+		                 fx_out_open(out, o->output, 0666);
+		if (rc == 0)
 			arm_tmp(out, o);
 		tool_unblock_signals();
-		if (r == 0 && o->resume && !out->keep) {
+		if (rc == 0 && o->resume && !out->keep) {
 			drop_output(out);
-			return tool_usage_error(o->output, "--resume keeps what arrives in PATH.part "
-			                        "beside a regular file: not for a device or FIFO");
+			return usage_fail(r, o->output, "--resume keeps what arrives in PATH.part "
+			                  "beside a regular file: not for a device or FIFO");
 		}
-		if (r == 0)
+		if (rc == 0 && fx_out_lease(out) < 0) {
+			/* Someone has it open: it may be gone by the next try. */
+			output_refused(o, out, errno, r);
+			drop_output(out);
+			r->again = 1;
+			return r->status;
+		}
+		if (rc == 0)
 			return EX_OK;
 		if (errno != ENXIO)
-			return tool_fail(EX_CANTCREAT, o->output,
-			                 out->why != NULL ? out->why : strerror(errno));
+			return output_refused(o, out, errno, r);
 		waited = tool_seconds_since(&start);
 		if (o->c.timeout && waited >= (double)o->c.timeout)
-			return tool_fail(EX_CANTCREAT, o->output, "no reader on the FIFO");
+			return fail(r, EX_CANTCREAT, o->output, "no reader on the FIFO");
 		back_off(&pause, 200000000, o->c.timeout ? (double)o->c.timeout - waited : 0);
 	}
 }
 
-
-/* Connect; with --retry, retry refused or unreachable for o->retry seconds,
+/* Connect; with retry, retry refused or unreachable for that many seconds,
  * waiting a little longer each time (0.1 s doubling up to 1 s), the last
- * try at the deadline. */
-static int connect_to(const struct opts *o, int *sock)
+ * try at the deadline.  A failure that could pass (refused, unreachable, a
+ * name that cannot be looked up now) is one to try again. */
+static int connect_to(const struct opts *o, unsigned long retry, int *sock, struct outcome *r)
 {
 	char thing[300];
 	int gai;
@@ -363,7 +460,7 @@ static int connect_to(const struct opts *o, int *sock)
 		*sock = fx_tcp_connect(o->host, o->port, (unsigned)o->c.timeout, &gai);
 		if (*sock >= 0 || gai != 0 || tool_net_status(errno) != EX_UNAVAILABLE)
 			break;
-		if ((waited = tool_seconds_since(&start)) >= (double)o->retry)
+		if ((waited = tool_seconds_since(&start)) >= (double)retry)
 			break;
 		/* The host as typed may hold anything: escaped, as in every message. */
 		fx_escape(thing, sizeof(thing), o->host, strlen(o->host));
@@ -371,26 +468,29 @@ static int connect_to(const struct opts *o, int *sock)
 			tool_say("%s port %s: %s, retrying", thing, o->port, strerror(errno));
 		} else if (!told && !o->c.quiet && isatty(STDERR_FILENO)) {
 			/* A person waits too: once, not a line per try. */
-			tool_say("waiting for %s port %s (--retry %lu)", thing, o->port, o->retry);
+			tool_say("waiting for %s port %s (--retry %lu)", thing, o->port, retry);
 			told = 1;
 		}
-		back_off(&pause, 1000000000, (double)o->retry - waited);
+		back_off(&pause, 1000000000, (double)retry - waited);
 	}
 	/* Until the acknowledgement is sent, however frecv ends (a signal,
 	 * SIGKILL, a failure), the server sees a reset, never a clean close. */
 	if (*sock >= 0 && fx_set_timeout(*sock, (unsigned)o->c.timeout) == 0 &&
 	    fx_set_reset_on_close(*sock) == 0)
 		return EX_OK;
-	if (gai != 0)
-		return tool_fail(EX_NOHOST, o->host, gai_strerror(gai));
+	if (gai != 0) {
+		r->again = gai == EAI_AGAIN;
+		return fail(r, EX_NOHOST, o->host, gai_strerror(gai));
+	}
 	int e = errno;
 	if (*sock >= 0)
 		close(*sock);
 	snprintf(thing, sizeof(thing), "%s port %s", o->host, o->port);
+	r->again = tool_net_status(e) == EX_UNAVAILABLE;
 	if (e == ECONNREFUSED && o->retry == 0)
-		return tool_fail(EX_UNAVAILABLE, thing, "Connection refused (no sender listening "
-		                 "yet? --retry SECS waits for one)");
-	return tool_fail(tool_net_status(e), thing, tool_reason(e, o->c.timeout));
+		return fail(r, EX_UNAVAILABLE, thing, "Connection refused (no sender listening "
+		            "yet? --retry SECS waits for one)");
+	return fail(r, tool_net_status(e), thing, tool_reason(e, o->c.timeout));
 }
 
 /* The slowest hashing a server is given time for, in bytes a second: SHA-256
@@ -408,20 +508,17 @@ struct resume {
 };
 
 /* --resume, before connecting: what the .part file holds, and its digest. */
-static int measure_part(const struct opts *o, struct fx_outfile *out, struct resume *rs)
+static int measure_part(const struct opts *o, struct fx_outfile *out, struct resume *rs,
+                        struct outcome *r)
 {
 	struct stat st;
 	struct timespec start;
 
-	snprintf(rs->part, sizeof(rs->part), "%s.part", o->output);
 	fx_sha256_init(&rs->prefix);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (fstat(out->fd, &st) < 0 ||
-	    fx_sha256_file(out->fd, 0, (uint64_t)st.st_size, &rs->prefix) < 0) {
-		int e = errno;
-		drop_output(out);
-		return tool_fail(EX_IOERR, rs->part, strerror(e));
-	}
+	    fx_sha256_file(out->fd, 0, (uint64_t)st.st_size, &rs->prefix) < 0)
+		return fail(r, EX_IOERR, rs->part, strerror(errno));
 	rs->have = (uint64_t)st.st_size;
 	if (o->c.verbose && !o->c.quiet)
 		tool_say("%s: %" PRIu64 " bytes kept, hashed in %.3f s", rs->part, rs->have,
@@ -430,13 +527,13 @@ static int measure_part(const struct opts *o, struct fx_outfile *out, struct res
 }
 
 /* The server's answer to the resume request was not one: say what came. */
-static int no_reply(const char *thing, const char *what)
+static int no_reply(struct outcome *r, const char *thing, const char *what)
 {
 	char reason[4 * FX_RESUME_MAX + 160];
 
 	snprintf(reason, sizeof(reason), "%s (fsend --resume answers the resume request; "
 	         "a server without it cannot resume)", what);
-	return tool_fail(EX_PROTOCOL, thing, reason);
+	return fail(r, EX_PROTOCOL, thing, reason);
 }
 
 /*
@@ -445,7 +542,7 @@ static int no_reply(const char *thing, const char *what)
  * (emptied when what it holds is not the start of the server's file).
  */
 static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out, int sock,
-                        const char *thing, struct resume *rs)
+                        const char *thing, struct resume *rs, struct outcome *r)
 {
 	char line[FX_RESUME_MAX], shown[4 * SHOWN + 8], what[4 * SHOWN + 128];
 	uint8_t d[FX_SHA256_LEN];
@@ -454,46 +551,55 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 
 	fx_sha256_final(&copy, d);
 	if (fx_write_full(sock, line, fx_resume_request(line, rs->have, d)) < 0)
-		return tool_fail(EX_IOERR, thing, tool_reason(errno, o->c.timeout));
+		return fail_again(r, EX_IOERR, thing, tool_reason(errno, o->c.timeout));
 	/* The server hashes as many bytes before it answers: the wait for the
 	 * reply is -t plus a second for each REPLY_RATE of them. */
 	unsigned long wait = o->c.timeout ? o->c.timeout + (unsigned long)(rs->have / REPLY_RATE) : 0;
-	if ((n = fx_recv_line(sock, line, sizeof(line), (unsigned)wait)) < 0 && errno == ETIMEDOUT &&
-	    wait != o->c.timeout) {
+	n = fx_recv_line(sock, line, sizeof(line), (unsigned)wait);
+	if (n < 0 && errno == ETIME) {
+		snprintf(what, sizeof(what), "the resume reply came too slowly: not whole within "
+		         "%lu s", wait);
+		return fail(r, EX_PROTOCOL, thing, what);
+	}
+	/* Silence: a server that does not speak --resume, or a network gone
+	 * (a server that does would have answered within the time). */
+	r->again = n < 0;
+	if (n < 0 && errno == ETIMEDOUT && wait != o->c.timeout) {
 		snprintf(what, sizeof(what), "no reply within %lu s (-t %lu, and a second for "
 		         "each 100 MiB kept, which the server hashes first)", wait, o->c.timeout);
-		return no_reply(thing, what);
+		return no_reply(r, thing, what);
 	}
 	if (n < 0 && errno == ETIMEDOUT)
-		return no_reply(thing, tool_reason(errno, o->c.timeout));
+		return no_reply(r, thing, tool_reason(errno, o->c.timeout));
 	/* A reset: the server gave up or died (it may well speak --resume). */
 	if (n < 0)
-		return tool_fail(EX_IOERR, thing, strerror(errno));
+		return fail(r, EX_IOERR, thing, strerror(errno));
 	if (n == 0)
-		return no_reply(thing, "closed without a resume reply");
+		return no_reply(r, thing, "closed without a resume reply");
 	if (fx_resume_reply_parse(line, (size_t)n, &rs->size, &rs->from) < 0) {
-		int later = errno == EPROTONOSUPPORT;
+		int e = errno;
 		fx_escape(shown, sizeof(shown), line, (size_t)n < SHOWN ? (size_t)n : SHOWN);
-		snprintf(what, sizeof(what), later ?
+		snprintf(what, sizeof(what), e == EPROTONOSUPPORT ?
 		         "a resume reply of another version: \"%s%s\" (this frecv speaks version 1)" :
-		         "not a resume reply: \"%s%s\"", shown,
-		         (size_t)n > SHOWN ? "..." : "");
-		return later ? tool_fail(EX_PROTOCOL, thing, what) : no_reply(thing, what);
+		         e == ERANGE ? "a broken resume reply: \"%s%s\" (it would go on from beyond "
+		                       "the file's end)" :
+		         "not a resume reply: \"%s%s\"", shown, (size_t)n > SHOWN ? "..." : "");
+		return e == EINVAL ? no_reply(r, thing, what) : fail(r, EX_PROTOCOL, thing, what);
 	}
 	if (rs->from != 0 && rs->from != rs->have) {
 		snprintf(what, sizeof(what), "the server would go on from byte %" PRIu64
 		         ", but the .part file holds %" PRIu64, rs->from, rs->have);
-		return tool_fail(EX_PROTOCOL, thing, what);
+		return fail(r, EX_PROTOCOL, thing, what);
 	}
 	if (o->max_size != 0 && rs->size > o->max_size) {
-		tool_say("%s: a file of %" PRIu64 " bytes, more than %" PRIu64
-		         " (--max-size): connection reset", thing, rs->size, o->max_size);
-		return EX_DATAERR;
+		snprintf(what, sizeof(what), "a file of %" PRIu64 " bytes, more than %" PRIu64
+		         " (--max-size): connection reset", rs->size, o->max_size);
+		return fail(r, EX_DATAERR, thing, what);
 	}
 	if (rs->from == 0 && rs->have > 0) {
 		/* Never a mix of two versions: what is kept goes. */
 		if (ftruncate(out->fd, 0) < 0)
-			return tool_fail(EX_IOERR, rs->part, strerror(errno));
+			return fail(r, EX_IOERR, rs->part, strerror(errno));
 		if (!silent)
 			tool_say("%s: the %" PRIu64 " bytes kept are not the start of the server's "
 			         "file: starting over", rs->part, rs->have);
@@ -502,7 +608,7 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 		         rs->size);
 	}
 	if (lseek(out->fd, (off_t)rs->from, SEEK_SET) < 0)
-		return tool_fail(EX_IOERR, rs->part, strerror(errno));
+		return fail(r, EX_IOERR, rs->part, strerror(errno));
 	return EX_OK;
 }
 
@@ -528,12 +634,28 @@ static int receive(int sock, int fd, struct fx_xfer *x, int resume)
 	return -1;
 }
 
-/* --resume gave up: say what is kept for the next try. */
-static void tell_kept(const struct opts *o, const struct resume *rs, uint64_t bytes)
+/* The stream failed (errno e) after x->bytes: say how, and whether the
+ * next attempt could go on from there. */
+static int broken(const struct opts *o, const struct fx_xfer *x, const struct resume *rs,
+                  int e, const char *thing, struct outcome *r)
 {
-	if (o->resume && !o->c.quiet && bytes > 0)
-		tool_say("%s: %" PRIu64 " bytes kept: the same command goes on from there",
-		         rs->part, bytes);
+	char what[200];
+
+	if (e == EMSGSIZE && !x->out_failed && o->resume) {
+		snprintf(what, sizeof(what), "more than the %" PRIu64 " bytes the server "
+		         "announced: connection reset", rs->size);
+		return fail(r, EX_PROTOCOL, thing, what);
+	}
+	if (e == EMSGSIZE && !x->out_failed) {
+		snprintf(what, sizeof(what), "more than %" PRIu64 " bytes (--max-size): "
+		         "connection reset", o->max_size);
+		return fail(r, EX_DATAERR, thing, what);
+	}
+	if (x->out_failed)
+		return fail(r, EX_IOERR, o->shown, strerror(e));
+	/* The connection broke: the next one goes on from what is kept. */
+	r->cut = 1;
+	return fail_again(r, EX_IOERR, thing, tool_reason(e, o->c.timeout));
 }
 
 /*
@@ -543,9 +665,9 @@ static void tell_kept(const struct opts *o, const struct resume *rs, uint64_t by
  * there, rename, sync the directory, acknowledge.
  */
 static int store(const struct opts *o, struct fx_outfile *out, int sock,
-                 const char *thing, const uint8_t digest[FX_SHA256_LEN])
+                 const char *thing, const uint8_t digest[FX_SHA256_LEN], struct outcome *r)
 {
-	char ack[FX_ACK_MAX], hex[FX_SHA256_HEX_LEN + 1];
+	char ack[FX_ACK_MAX], hex[FX_SHA256_HEX_LEN + 1], reason[400];
 	size_t ack_len = FX_ACK_LEN;
 	sigset_t all;
 	int e;
@@ -560,41 +682,48 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		close(sock); /* a reset: armed since the connect */
 		drop_output(out);
 		/* EACCES: a file planted at the target meanwhile. */
-		return tool_fail(e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR,
-		                 o->shown, strerror(e));
+		return fail(r, e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR,
+		            o->shown, strerror(e));
 	}
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
-	/* A sender that gave up (its -t, a stop) is not told "stored". */
+	/* A sender that gave up (its -t, a stop) is not told "stored": the
+	 * next attempt finds everything kept. */
 	if (fx_conn_check(sock) < 0) {
 		e = errno;
 		close(sock); /* a reset: armed since the connect */
 		fx_out_abort(out);
-		return tool_fail(EX_IOERR, thing, strerror(e));
+		part_fd = -1;
+		return fail_again(r, EX_IOERR, thing, strerror(e));
 	}
-	int r = o->no_clobber ? fx_out_commit_new(out) : fx_out_commit(out);
+	int rc = o->no_clobber ? fx_out_commit_new(out) : fx_out_commit(out);
 	e = errno;
 	tmp_path[0] = '\0';
 	part_fd = -1;
-	if (r < 0) {
+	if (rc < 0) {
 		close(sock); /* a reset: armed since the connect */
+		if (out->why_part) {
+			/* Another process at the .part file: what it holds is
+			 * proved again, next time, before a byte is taken. */
+			char part[PATH_MAX + 8];
+			snprintf(part, sizeof(part), "%s.part", o->output);
+			r->again = !out->placed;
+			return fail(r, EX_IOERR, part, out->why);
+		}
 		if (out->placed) {
-			char reason[160];
 			snprintf(reason, sizeof(reason), "replaced, but not synced to disk: %s",
 			         strerror(e));
-			return tool_fail(EX_IOERR, o->shown, reason);
+			return fail(r, EX_IOERR, o->shown, reason);
 		}
-		return tool_fail(e == EEXIST || e == EACCES || e == EPERM ?
-		                 EX_CANTCREAT : EX_IOERR, o->shown,
-		                 out->why != NULL ? out->why : strerror(e));
+		return fail(r, e == EEXIST || e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR,
+		            o->shown, out->why != NULL ? out->why : strerror(e));
 	}
 	if (fx_write_full(sock, ack, ack_len) < 0) {
-		char reason[160];
 		e = errno;
 		close(sock);
 		snprintf(reason, sizeof(reason),
 		         "stored, but the acknowledgement could not be sent: %s", strerror(e));
-		return tool_fail(EX_PROTOCOL, o->shown, reason);
+		return fail(r, EX_PROTOCOL, o->shown, reason);
 	}
 	/* A reset now could discard the acknowledgement on its way. */
 	(void)fx_clear_reset_on_close(sock);
@@ -602,112 +731,131 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 	return EX_OK;
 }
 
-int main(int argc, char **argv)
-{
-	struct opts o;
-	struct fx_outfile out = { .fd = -1, .dirfd = -1, .foundfd = -1 };
+/* The meter, and when the last byte was stored: --retry's clock starts
+ * again from there. */
+struct progress {
 	struct tool_meter m;
+	struct outcome *r;
+};
+
+static void on_progress(void *arg, uint64_t bytes)
+{
+	struct progress *p = arg;
+
+	if (bytes > p->r->stored) {
+		p->r->stored = bytes;
+		clock_gettime(CLOCK_MONOTONIC, &p->r->last);
+	}
+	tool_meter_update(&p->m, bytes);
+}
+
+/*
+ * One attempt: open the output (with --resume, the .part file and the
+ * digest of what it holds), connect (on the first, waiting --retry seconds
+ * for a sender), agree on the offset, receive, store and acknowledge.
+ * Returns the status; r says what to tell, and whether to try again.
+ */
+static int attempt(const struct opts *o, int first, struct outcome *r)
+{
+	struct fx_outfile out = { .fd = -1, .dirfd = -1, .foundfd = -1 };
+	struct progress p = { .r = r };
+	struct resume rs = { .size = 0 };
 	struct fx_xfer x;
 	struct fx_sha256 sha;
-	struct resume rs = { .size = 0 };
 	uint8_t digest[FX_SHA256_LEN];
 	char thing[300], sum[96], got[FX_SHA256_HEX_LEN + 1], want[FX_SHA256_HEX_LEN + 1];
 	int status, sock;
 
-	tool_init("frecv");
-	memset(&o, 0, sizeof(o));
-	if ((status = parse_args(argc, argv, &o)) != EX_OK)
-		return status;
+	memset(r, 0, sizeof(*r));
 	/* When standard output is the file, under any name (even a regular
 	 * file replaced by its path: -o out >out), every message goes to
 	 * stderr; when stderr is the file written too (2>&1), only errors are
 	 * said at all. */
-	FILE *msg = is_file_of(o.output, STDOUT_FILENO) ? stderr : stdout;
+	FILE *msg = is_file_of(o->output, STDOUT_FILENO) ? stderr : stdout;
 
-	tool_catch_fatal_signals(on_signal);
-	if ((status = open_output(&o, &out)) != EX_OK)
+	if ((status = open_output(o, &out, r)) != EX_OK)
 		return status;
-	int errors_only = out.direct && is_file_of(o.output, STDERR_FILENO);
-	int silent = o.c.quiet || errors_only;
-	if (o.resume && (status = measure_part(&o, &out, &rs)) != EX_OK)
-		return status;
-	if ((status = connect_to(&o, &sock)) != EX_OK) {
+	int errors_only = out.direct && is_file_of(o->output, STDERR_FILENO);
+	int silent = o->c.quiet || errors_only;
+	snprintf(rs.part, sizeof(rs.part), "%s.part", o->output);
+	if (o->resume && (status = measure_part(o, &out, &rs, r)) != EX_OK) {
 		drop_output(&out);
 		return status;
 	}
-	snprintf(thing, sizeof(thing), "%s port %s", o.host, o.port);
-	if (o.resume && (status = agree_offset(&o, silent, &out, sock, thing, &rs)) != EX_OK) {
+	if ((status = connect_to(o, first ? o->retry : 0, &sock, r)) != EX_OK) {
+		drop_output(&out);
+		return status;
+	}
+	snprintf(thing, sizeof(thing), "%s port %s", o->host, o->port);
+	r->at = rs.have;
+	if (o->resume && (status = agree_offset(o, silent, &out, sock, thing, &rs, r)) != EX_OK) {
 		close(sock); /* a reset: armed since the connect */
 		drop_output(&out);
 		return status;
 	}
-	tool_meter_start(&m, !silent && (o.c.progress || isatty(STDERR_FILENO)), rs.size);
-	m.base = rs.from;
+	r->size = rs.size;
+	tool_meter_start(&p.m, !silent && (o->c.progress || isatty(STDERR_FILENO)), rs.size);
+	p.m.base = rs.from;
 	/* Resumed, the digest covers the kept bytes too: the whole file. */
 	if (rs.from > 0)
 		sha = rs.prefix;
 	else
 		fx_sha256_init(&sha);
-	x = (struct fx_xfer){ .chunk = o.c.chunk, .progress = tool_meter_update, .arg = &m,
-	                      .max = o.resume ? rs.size - rs.from : o.max_size,
-	                      .sha = o.sha256 || o.expect ? &sha : NULL,
-	                      .hash_thread = o.c.hash_thread };
-	if (receive(sock, out.fd, &x, o.resume) < 0) {
-		int e = errno;
-		tool_meter_end(&m);
+	x = (struct fx_xfer){ .chunk = o->c.chunk, .progress = on_progress, .arg = &p,
+	                      .max = o->resume ? rs.size - rs.from : o->max_size,
+	                      .sha = o->sha256 || o->expect ? &sha : NULL,
+	                      .hash_thread = o->c.hash_thread };
+	status = receive(sock, out.fd, &x, o->resume);
+	int e = errno;
+	tool_meter_end(&p.m);
+	r->at = rs.from + x.bytes;
+	if (status == 0 && o->resume && r->at < rs.size) {
+		/* A clean end before the announced size is no end. */
+		char what[160];
+		snprintf(what, sizeof(what), "the stream ended after %" PRIu64 " of %" PRIu64
+		         " bytes", r->at, rs.size);
+		r->cut = 1;
+		status = fail_again(r, EX_IOERR, thing, what);
+	} else if (status < 0) {
+		status = broken(o, &x, &rs, e, thing, r);
+	}
+	if (status == EX_IOERR)
+		r->kept = r->at;
+	if (status != EX_OK) {
 		close(sock); /* a reset: armed since the connect */
 		drop_output(&out);
-		if (e == EMSGSIZE && !x.out_failed && o.resume) {
-			tool_say("%s: more than the %" PRIu64 " bytes the server announced: "
-			         "connection reset", thing, rs.size);
-			return EX_PROTOCOL;
-		}
-		if (e == EMSGSIZE && !x.out_failed) {
-			tool_say("%s: more than %" PRIu64 " bytes (--max-size): connection reset",
-			         thing, o.max_size);
-			return EX_DATAERR;
-		}
-		status = tool_fail(EX_IOERR, x.out_failed ? o.shown : thing,
-		                   x.out_failed ? strerror(e) : tool_reason(e, o.c.timeout));
-		tell_kept(&o, &rs, rs.from + x.bytes);
 		return status;
 	}
-	tool_meter_end(&m);
-	if (o.resume && rs.from + x.bytes < rs.size) {
-		/* A clean end before the announced size is no end. */
-		close(sock); /* a reset: armed since the connect */
-		drop_output(&out);
-		tool_say("%s: the stream ended after %" PRIu64 " of %" PRIu64 " bytes", thing,
-		         rs.from + x.bytes, rs.size);
-		tell_kept(&o, &rs, rs.from + x.bytes);
-		return EX_IOERR;
-	}
 	fx_sha256_final(&sha, digest);
-	if (o.expect && memcmp(digest, o.expected, FX_SHA256_LEN) != 0) {
+	if (o->expect && memcmp(digest, o->expected, FX_SHA256_LEN) != 0) {
+		char what[200];
 		close(sock); /* a reset: armed since the connect */
 		out.keep = 0; /* not the file expected: nothing of it is worth keeping */
 		drop_output(&out);
-		tool_say("%s: received sha256 %s, expected %s", o.shown,
-		         fx_sha256_hex(digest, got), fx_sha256_hex(o.expected, want));
-		return EX_DATAERR;
+		r->at = 0;
+		snprintf(what, sizeof(what), "received sha256 %s, expected %s",
+		         fx_sha256_hex(digest, got), fx_sha256_hex(o->expected, want));
+		return fail(r, EX_DATAERR, o->shown, what);
 	}
+	/* What the .part file must hold, unless another process changed it. */
+	out.length = r->at;
 	/* The digest line was asked for: it is out before the file is stored,
 	 * or nothing is. */
-	if (o.sha256 && !errors_only && tool_sha256_line(msg, digest, o.output) < 0) {
-		int e = errno;
+	if (o->sha256 && !errors_only && tool_sha256_line(msg, digest, o->output) < 0) {
+		e = errno;
 		close(sock); /* a reset: armed since the connect */
 		drop_output(&out);
-		return tool_fail(EX_IOERR, tool_stream_name(msg), strerror(e));
+		return fail(r, EX_IOERR, tool_stream_name(msg), strerror(e));
 	}
-	if ((status = store(&o, &out, sock, thing, digest)) != EX_OK)
+	if ((status = store(o, &out, sock, thing, digest, r)) != EX_OK)
 		return status;
-	if (o.c.verbose && !silent) {
-		tool_summary(sum, sizeof(sum), &m, x.bytes);
+	if (o->c.verbose && !silent) {
+		tool_summary(sum, sizeof(sum), &p.m, x.bytes);
 		tool_say("%s from %s", sum, thing);
 	} else {
 		/* On a terminal, what moved stays on the screen once the meter
 		 * is gone (the meter was off when silent). */
-		tool_meter_final(&m, o.shown, x.bytes, "stored");
+		tool_meter_final(&p.m, o->shown, x.bytes, "stored");
 	}
 	errno = 0; /* for tool_flush */
 	if (!silent)
@@ -717,4 +865,76 @@ int main(int argc, char **argv)
 	if (tool_flush(msg) < 0)
 		tool_say("%s: %s (the file was stored)", tool_stream_name(msg), strerror(errno));
 	return EX_OK;
+}
+
+/* --resume --retry: the line before the next attempt, "where it broke, why,
+ * and when it tries again". */
+static void say_retry(const struct opts *o, const struct outcome *r, unsigned wait)
+{
+	char at[32], size[32], shown[PATH_MAX * 4];
+
+	if (o->c.quiet)
+		return;
+	if (r->cut) {
+		tool_human(at, sizeof(at), (double)r->at);
+		tool_human(size, sizeof(size), (double)r->size);
+		fx_escape(shown, sizeof(shown), o->output, strlen(o->output));
+		tool_say("%s: cut at %s of %s (%s); again in %u s (--retry %lu)", shown, at, size,
+		         r->reason, wait, o->retry);
+	} else {
+		fx_escape(shown, sizeof(shown), r->thing, strlen(r->thing));
+		tool_say("%s: %s; again in %u s (--retry %lu)", shown, r->reason, wait, o->retry);
+	}
+}
+
+/* How long the next attempt waits: pause, or what is left of the budget
+ * when that is less (the last try at the deadline).  0: no time left. */
+static unsigned next_wait(unsigned pause, const struct timespec *last, unsigned long budget)
+{
+	double left = (double)budget - tool_seconds_since(last);
+
+	if (left <= 0)
+		return 0;
+	return left < (double)pause ? (unsigned)left + (left > (double)(unsigned)left) : pause;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct outcome r;
+	struct timespec last;      /* the last byte stored, or the start */
+	unsigned pause = 1, wait = 0; /* --retry's backoff: 1 s doubling to 30 s */
+	int status;
+
+	tool_init("frecv");
+	memset(&o, 0, sizeof(o));
+	if ((status = parse_args(argc, argv, &o)) != EX_OK)
+		return status;
+	tool_catch_fatal_signals(on_signal);
+	catch_lease_break();
+	clock_gettime(CLOCK_MONOTONIC, &last);
+	for (int first = 1; (status = attempt(&o, first, &r)) != EX_OK; first = 0) {
+		if (r.stored > 0) {
+			/* Bytes came: the link works, and the budget starts again. */
+			last = r.last;
+			pause = 1;
+		}
+		if (!o.resume || !r.again || (wait = next_wait(pause, &last, o.retry)) == 0)
+			break;
+		say_retry(&o, &r, wait);
+		sleep(wait);
+		pause = pause < 15 ? pause * 2 : 30;
+	}
+	if (status == EX_OK || r.said)
+		return status;
+	if (o.resume && r.again && o.retry > 0) {
+		size_t n = strlen(r.reason);
+		snprintf(r.reason + n, sizeof(r.reason) - n, " (no byte stored for %lu s: gave up, "
+		         "--retry %lu)", o.retry, o.retry);
+	}
+	tool_fail(status, r.thing, r.reason);
+	if (o.resume && !o.c.quiet && r.kept > 0)
+		tool_say("%s.part: %" PRIu64 " bytes kept: the same command goes on from there",
+		         o.output, r.kept);
+	return status;
 }

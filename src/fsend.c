@@ -274,7 +274,10 @@ static int listen_on(const struct opts *o, int *lfd)
 			snprintf(name, sizeof(name), "%.50s port %s", o->bind, o->port);
 		else
 			snprintf(name, sizeof(name), "port %s", o->port);
-		return tool_fail(tool_net_status(e), name, strerror(e));
+		/* No transfer failed: nothing could listen (an address that
+		 * cannot be bound, EINVAL for some), or the system ran out. */
+		return tool_fail(e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM ?
+		                 EX_OSERR : EX_UNAVAILABLE, name, strerror(e));
 	}
 	if (fx_sock_name(*lfd, name, sizeof(name)) < 0)
 		snprintf(name, sizeof(name), "port %s", o->port);
@@ -400,9 +403,18 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 	uint64_t have;
 	ssize_t n;
 
-	/* The whole line within -t, however slowly it trickles in. */
+	/* The whole line within -t, however slowly it trickles in.  A client
+	 * that ends the connection before a byte of it (a plain frecv that
+	 * gave up waiting for data) does not speak --resume. */
 	if ((n = fx_recv_line(sock, line, sizeof(line), (unsigned)o->c.timeout)) < 0 &&
-	    errno != ETIMEDOUT)
+	    errno == ETIME) {
+		snprintf(what, sizeof(what), "it came too slowly: not whole within %lu s (-t %lu)",
+		         o->c.timeout, o->c.timeout);
+		return no_request(r, what);
+	}
+	if (n < 0 && (errno == ECONNRESET || errno == EPIPE))
+		return no_request(r, "the client reset the connection without one");
+	if (n < 0 && errno != ETIMEDOUT)
 		return end(r, EX_IOERR, peer, strerror(errno));
 	if (n < 0)
 		return no_request(r, tool_reason(errno, o->c.timeout));
@@ -420,8 +432,13 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 	fx_sha256_init(&prefix);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (have <= (uint64_t)size) {
-		if (fx_sha256_file(in->fd, 0, have, &prefix) < 0)
-			return end(r, EX_IOERR, o->file, strerror(errno));
+		if (fx_sha256_file(in->fd, 0, have, &prefix) < 0) {
+			struct stat now;
+			return end(r, EX_IOERR, o->file, errno == EIO && fstat(in->fd, &now) == 0 &&
+			           (uint64_t)now.st_size < have ?
+			           "file shrank while the client's part of it was hashed" :
+			           strerror(errno));
+		}
 		copy = prefix;
 		fx_sha256_final(&copy, ours);
 		if (memcmp(ours, theirs, FX_SHA256_LEN) == 0)
@@ -508,8 +525,10 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 	}
 	clock_gettime(CLOCK_MONOTONIC, &last);
 
-	/* Every byte is sent: only the acknowledgement is missing.  A stop
-	 * signal may end the wait for it, never the reading of it. */
+	/* Every byte is sent: only the acknowledgement is missing.  A peer
+	 * that vanished without a word (a cable pulled) stops answering the
+	 * probes.  A stop signal may end the wait, never the reading of it. */
+	(void)fx_set_keepalive(sock, (unsigned)o->c.timeout);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((n = read_ack(sock, ack, o, &old)) < 0)
@@ -647,6 +666,11 @@ int main(int argc, char **argv)
 		sv.admit = admit;
 	sv.jobs = o.jobs;
 	sv.count = o.count;
+	/* A resumable transfer that failed can go on: its client will be
+	 * back (frecv --resume --retry), or sent again. */
+	sv.count_success = o.resume && o.count > 0;
+	sv.linger = o.c.timeout;
+	sv.quiet = o.c.quiet;
 	sv.log_each = o.count != 1 || o.c.verbose;
 	return sv_run(lfd, &sv);
 }

@@ -11,12 +11,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -33,9 +35,11 @@ struct kid {
 	char peer[80];
 };
 static struct kid *kids;
-static unsigned long active, started;
+static unsigned long active, started, succeeded;
 static int worst;   /* the status of the last transfer that failed */
+static struct timespec failed_at; /* when it did */
 static int starved; /* accept(2) is out of descriptors or memory */
+static int starved_told; /* ... and that was said */
 
 static void on_signal(int sig)
 {
@@ -85,9 +89,13 @@ static void reap(const struct sv_opts *o)
 				continue;
 			kids[i].pid = 0;
 			active--;
+			if (WIFEXITED(st) && WEXITSTATUS(st) == EX_OK) {
+				succeeded++;
+				break;
+			}
+			clock_gettime(CLOCK_MONOTONIC, &failed_at);
 			if (WIFEXITED(st)) {
-				if (WEXITSTATUS(st) != EX_OK)
-					worst = WEXITSTATUS(st);
+				worst = WEXITSTATUS(st);
 				break;
 			}
 			/* Killed before it could report: its connection was reset. */
@@ -152,11 +160,15 @@ static void take_client(int lfd, const struct sv_opts *o)
 
 	if (sock < 0) {
 		/* Out of descriptors or memory: the client stays in the backlog,
-		 * and we wait a little rather than spin on it. */
+		 * and we wait a little rather than spin on it, saying so once. */
 		starved = errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		          errno == ENOMEM;
+		if (starved && !starved_told)
+			tool_say("accept: %s (clients wait until there is room)", strerror(errno));
+		starved_told |= starved;
 		return;
 	}
+	starved_told = 0;
 	/* Armed before any process can die with it: a cut is never a clean end. */
 	if (fx_set_reset_on_close(sock) < 0) {
 		close(sock);
@@ -188,28 +200,76 @@ static void take_client(int lfd, const struct sv_opts *o)
 	o->handed(o->arg);
 }
 
+/* Pass the signal sig on to every child (and wake a stopped one to die). */
+static void signal_all(int sig, const struct sv_opts *o)
+{
+	for (unsigned long i = 0; i < o->jobs; i++) {
+		if (kids[i].pid == 0)
+			continue;
+		kill(kids[i].pid, sig);
+		kill(kids[i].pid, SIGCONT);
+	}
+}
+
+/* Have as many transfers as asked for been started (or, counting only
+ * those that succeeded, succeeded)? */
+static int served_all(const struct sv_opts *o)
+{
+	return o->count && (o->count_success ? succeeded >= o->count : started == o->count);
+}
+
+/*
+ * After a failed transfer (count_success), with none being served: the
+ * milliseconds left to wait for the next client (-1: for ever), 0 once
+ * they are over.  Says once per failure that it waits.
+ */
+static long long wait_left(const struct sv_opts *o, int *told)
+{
+	struct timespec now;
+
+	if (!o->count_success || worst == EX_OK || active > 0 || served_all(o)) {
+		*told = 0;
+		return -1;
+	}
+	if (!*told && !o->quiet) {
+		if (o->linger)
+			tool_say("waiting up to %lu s for the client to come back (-t %lu)", o->linger,
+			         o->linger);
+		else
+			tool_say("waiting for the client to come back (-t 0: for ever)");
+	}
+	*told = 1;
+	if (o->linger == 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long long ms = (long long)o->linger * 1000 - (long long)(now.tv_sec - failed_at.tv_sec) * 1000 -
+	               (now.tv_nsec - failed_at.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
 int sv_run(int lfd, const struct sv_opts *o)
 {
-	int forwarded = 0;
+	int forwarded = 0, ended_rest = 0, told = 0;
 
 	if (setup(lfd, o->jobs) < 0)
 		return tool_fail(EX_OSERR, "setup", strerror(errno));
 	for (;;) {
 		reap(o);
 		if (stop_sig && !forwarded) {
-			for (unsigned long i = 0; i < o->jobs; i++) {
-				if (kids[i].pid == 0)
-					continue;
-				kill(kids[i].pid, stop_sig);
-				/* A stopped child must wake to die. */
-				kill(kids[i].pid, SIGCONT);
-			}
+			signal_all(stop_sig, o);
 			forwarded = 1;
 		}
-		/* Done accepting: stopped, served all, or (one client) the one
-		 * process could not be made.  Closing the socket resets the
-		 * clients still in its backlog. */
-		if (lfd >= 0 && (stop_sig || (o->count && started == o->count) ||
+		/* Enough succeeded: a transfer still going (one the network
+		 * dropped, its receiver already served again) is not needed. */
+		if (o->count_success && served_all(o) && !ended_rest) {
+			signal_all(SIGTERM, o);
+			ended_rest = 1;
+		}
+		long long left = lfd >= 0 ? wait_left(o, &told) : -1;
+		/* Done accepting: stopped, served all, (one client) the one
+		 * process could not be made, or no client came back in time.
+		 * Closing the socket resets the clients still in its backlog. */
+		if (lfd >= 0 && (stop_sig || served_all(o) || left == 0 ||
 		                 (o->count == 1 && worst == EX_OSERR))) {
 			close(lfd);
 			lfd = -1;
@@ -217,8 +277,9 @@ int sv_run(int lfd, const struct sv_opts *o)
 		if (lfd < 0 && active == 0)
 			break;
 		int taking = lfd >= 0 && active < o->jobs && !starved;
+		int ms = starved ? 100 : left < 0 || lfd < 0 ? -1 : left > INT_MAX ? INT_MAX : (int)left;
 		struct pollfd p[2] = { { wake[0], POLLIN, 0 }, { lfd, POLLIN, 0 } };
-		if (poll(p, taking ? 2 : 1, starved ? 100 : -1) < 0 && errno != EINTR) {
+		if (poll(p, taking ? 2 : 1, ms) < 0 && errno != EINTR) {
 			worst = tool_fail(EX_OSERR, "poll", strerror(errno));
 			break;
 		}
@@ -232,5 +293,6 @@ int sv_run(int lfd, const struct sv_opts *o)
 	free(kids);
 	if (stop_sig)
 		tool_die_by_signal(stop_sig);
-	return worst;
+	/* The transfers stopped once enough had succeeded do not count. */
+	return o->count_success && served_all(o) ? EX_OK : worst;
 }

@@ -6,7 +6,12 @@
 struct sv_opts {
 	unsigned long jobs;   /* at most this many clients served at once */
 	unsigned long count;  /* clients to serve; 0: until stopped */
+	int count_success;    /* 1: count counts transfers that succeeded; after
+	                       * one fails, serving goes on */
+	unsigned long linger; /* count_success: after a failure, how long to wait
+	                       * for the next client (seconds; 0: for ever) */
 	int log_each;         /* a line for each transfer a signal cut */
+	int quiet;            /* count_success: no line when waiting again */
 	/* In the listener, first thing: may the client at address peer
 	 * (socket sock) be served?  0 refuses it: it is reset, gets no
 	 * process and does not count.  NULL: everyone may. */
@@ -32,8 +37,17 @@ struct sv_opts {
  * the whole file (a signal, SIGKILL, a crash) resets it.  On Linux a child
  * dies with the listener, however the listener dies.
  *
- * Returns 0 when every transfer succeeded, else the status of the last one
- * that failed (71 if a process could not be made).  SIGINT, SIGTERM or
+ * With count_success, only transfers that succeeded count: after one
+ * fails, the listener takes the next client (the same receiver come back),
+ * and a client that comes while an earlier one is still served (a
+ * connection the network dropped without a word) is served at once beside
+ * it.  Once count have succeeded, any still being served are stopped.
+ * When, after a failure, none is served and none comes for linger seconds,
+ * serving ends with that failure's status.
+ *
+ * Returns 0 when every transfer succeeded (with count_success: when count
+ * did), else the status of the last one that failed (71 if a process could
+ * not be made).  SIGINT, SIGTERM or
  * SIGHUP stops it: the signal goes on to every child (a child that already
  * has its acknowledgement reports it), and once they are gone the listener
  * dies by that signal; it does not return.

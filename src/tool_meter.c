@@ -25,8 +25,7 @@ double tool_seconds_since(const struct timespec *start)
 	return seconds_between(start, &now);
 }
 
-/* "12.3 MiB" */
-static void human(char *buf, size_t len, double v)
+void tool_human(char *buf, size_t len, double v)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	size_t u = 0;
@@ -56,11 +55,11 @@ static void draw(struct tool_meter *m, double secs)
 	uint64_t at = m->base + m->bytes;
 	int n;
 
-	human(done, sizeof(done), (double)at);
-	human(rate, sizeof(rate), bps);
+	tool_human(done, sizeof(done), (double)at);
+	tool_human(rate, sizeof(rate), bps);
 	if (m->total > 0 && bps > 0) {
 		double left = (double)(m->total - (at < m->total ? at : m->total)) / bps;
-		human(total, sizeof(total), (double)m->total);
+		tool_human(total, sizeof(total), (double)m->total);
 		n = snprintf(line, sizeof(line), "%s: %s / %s  %3.0f%%  %s/s  %d:%02d left",
 		             tool_name(), done, total, 100.0 * (double)at / (double)m->total,
 		             rate, (int)left / 60, (int)left % 60);
@@ -123,8 +122,8 @@ void tool_meter_final(struct tool_meter *m, const char *thing, uint64_t bytes,
 
 	if (!m->on)
 		return;
-	human(size, sizeof(size), (double)bytes);
-	human(rate, sizeof(rate), secs > 0 ? (double)bytes / secs : 0.0);
+	tool_human(size, sizeof(size), (double)bytes);
+	tool_human(rate, sizeof(rate), secs > 0 ? (double)bytes / secs : 0.0);
 	fx_escape(shown, sizeof(shown), thing, strlen(thing));
 	tool_say("%s: %s in %.1f s (%s/s), %s", shown, size, secs, rate, outcome);
 }
@@ -137,6 +136,6 @@ void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t by
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = seconds_between(&m->start, &now);
-	human(rate, sizeof(rate), secs > 0 ? (double)bytes / secs : 0.0);
+	tool_human(rate, sizeof(rate), secs > 0 ? (double)bytes / secs : 0.0);
 	snprintf(buf, len, "%" PRIu64 " bytes in %.3f s (%s/s)", bytes, secs, rate);
 }

@@ -40,6 +40,9 @@ void tool_meter_clear_at_death(void);
 void tool_meter_final(struct tool_meter *m, const char *thing, uint64_t bytes,
                       const char *outcome);
 
+/* A size or rate v in binary units, "12.3 MiB", into buf. */
+void tool_human(char *buf, size_t len, double v);
+
 /* Seconds since start, a CLOCK_MONOTONIC time. */
 double tool_seconds_since(const struct timespec *start);
 

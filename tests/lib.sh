@@ -879,32 +879,60 @@ part_size() { stat -c %s "$T/recv/receive.dat.part" 2>/dev/null || echo 0; }
 
 # through_relay HOW CUT [FSEND_OPTS] [FRECV_OPTS]: fsend --resume serving
 # $T/f to frecv --resume in $T/recv through "peer cut HOW CUT" (no cut when
-# CUT is beyond the transfer).  Statuses in SRC (fsend) and RC (frecv); the
-# relay's lines in $T/relay.err.  A stalled relay is ended once frecv is.
+# CUT is beyond the transfer).  A one-client fsend that a failed transfer
+# left waiting for its client (SRC "waiting") serves this one too; else one
+# is started (FSEND_OPTS).  Statuses in SRC (fsend, or "waiting") and RC
+# (frecv); the relay's lines in $T/relay.err.  A stalled relay is ended
+# once frecv is.
 through_relay() {
-	rm -f "$T/fsend.fifo" "$T/relay.fifo"
-	# shellcheck disable=SC2086 # the options are separate words on purpose
-	start_server fsend "$FSEND" --resume ${3:-} 0 "$T/f"
-	start_server relay "$PEER" cut 127.0.0.1 "$PORT" "$1" "$2"
+	rm -f "$T/relay.fifo"
+	if [ "${SRC:-}" != waiting ]; then
+		rm -f "$T/fsend.fifo"
+		# shellcheck disable=SC2086 # the options are separate words on purpose
+		start_server fsend "$FSEND" --resume ${3:-} 0 "$T/f"
+		FPORT=$PORT WAITS=0
+	fi
+	start_server relay "$PEER" cut 127.0.0.1 "$FPORT" "$1" "$2"
 	# shellcheck disable=SC2086
 	run_frecv --resume ${4:-} 127.0.0.1 "$PORT"
 	_frc=$RC
 	[ "$1" != stall ] || kill "$relay_pid"
 	wait_server relay
+	fsend_outcome
+	RC=$_frc
+}
+
+# fsend_outcome: wait until fsend --resume has ended (its status in SRC) or,
+# a transfer failed, says it waits for the client to come back (one line
+# more than WAITS so far: SRC is then "waiting").
+fsend_outcome() {
+	_n=0
+	while kill -0 "$fsend_pid" 2>/dev/null && [ "$(ps -o stat= -p "$fsend_pid" | cut -c1)" != Z ]; do
+		_w=$(grep -c '^fsend: waiting .*for the client to come back' "$T/fsend.err")
+		if [ "$_w" -gt "${WAITS:-0}" ]; then
+			WAITS=$_w SRC=waiting
+			return
+		fi
+		_n=$((_n + 1))
+		[ "$_n" -lt $((TO * 20)) ] || fail "fsend neither ended nor waits: $(cat "$T/fsend.err")"
+		sleep 0.05
+	done
 	wait_server fsend
-	SRC=$RC RC=$_frc
+	SRC=$RC
 }
 
 # stalled_at CUT [STALL [OPTIONS]]: fsend serving $T/f to frecv in $T/recv,
 # both with OPTIONS (default --resume), through a relay that stalls once it
 # passed CUT of the server's bytes (STALL: the peer's stall, the default, or
-# stall-reset); returns then (fsend_pid, relay_pid and frecv_pid are set).
-# frecv takes SIGINT as a user's would, though started in the background.
+# stall-reset); returns then (fsend_pid, relay_pid and frecv_pid are set;
+# FPORT is fsend's port).  frecv takes SIGINT as a user's would, though
+# started in the background.
 stalled_at() {
 	_opts=${3:---resume}
 	rm -f "$T"/*.fifo
 	# shellcheck disable=SC2086 # the options are separate words on purpose
 	start_server fsend "$FSEND" $_opts 0 "$T/f"
+	FPORT=$PORT SRC="" WAITS=0
 	start_server -k relay "$PEER" cut 127.0.0.1 "$PORT" "${2:-stall}" "$1"
 	# shellcheck disable=SC2086
 	start_bg frecv 5 sh -c 'cd "$1" && shift && exec env --default-signal=INT "$@"' \
@@ -929,9 +957,10 @@ end_relay() {
 cut_then_resume() {
 	echo precious >"$T/recv/receive.dat"
 	rm -f "$T/recv/receive.dat.part"
+	SRC=""
 	through_relay "$1" "$2" "" "-t 2"
 	expect_status "frecv cut ($1 at $2)" 74 "$RC"
-	expect_cut "fsend ($1 at $2)" "$SRC"
+	expect_waiting "fsend ($1 at $2)"
 	expect_output "$T/recv/receive.dat" precious
 	mv "$T/frecv.err" "$T/first.err"
 	_size=$(stat -c %s "$T/f")
@@ -943,9 +972,18 @@ cut_then_resume() {
 	resume_finishes "($1 at $2)"
 }
 
+# expect_waiting WHAT: fsend --resume failed its transfer and waits for the
+# client to come back (fsend_outcome said so), having said why it failed.
+expect_waiting() {
+	[ "$SRC" = waiting ] || { cat "$T"/*.err >&2; fail "$1 exited $SRC instead of waiting"; }
+	grep -q "^fsend: waiting up to [0-9]* s for the client to come back (-t [0-9]*)\$" "$T/fsend.err" ||
+		fail "$1: $(cat "$T/fsend.err")"
+}
+
 # resume_finishes [WHAT]: what receive.dat.part holds is the start of $T/f;
-# frecv --resume and fsend --resume again, through a relay that passes
-# everything, finish the transfer exactly, passing only what it lacked.
+# frecv --resume again (and fsend --resume, unless the one before waits for
+# it), through a relay that passes everything, finish the transfer exactly,
+# passing only what it lacked.
 resume_finishes() {
 	_size=$(stat -c %s "$T/f")
 	_kept=$(part_size)
@@ -995,13 +1033,14 @@ kept_as_they_were() {
 # by nc) with status 76 and "fsend: resume request: REASON (...)".
 request_refused() {
 	rm -f "$T"/*.fifo
-	start_server fsend "$FSEND" --resume 0 "$T/f"
+	# -t 1: after the failure it waits a second for a client to come back.
+	start_server fsend "$FSEND" --resume -t 1 0 "$T/f"
 	printf '%s\n' "$1" | nc -N 127.0.0.1 "$PORT" >"$T/nc.out" 2>&1
 	wait_server fsend
 	expect_status "fsend --resume, the request '$1'" 76 "$RC"
 	[ ! -s "$T/nc.out" ] || fail "sent: $(cat "$T/nc.out")"
-	[ "$(tail -n 1 "$T/fsend.err")" = "fsend: resume request: $2 (frecv --resume sends one; a client without it cannot resume)" ] ||
-		fail "$(tail -n 1 "$T/fsend.err")"
+	[ "$(sed -n 2p "$T/fsend.err")" = "fsend: resume request: $2 (frecv --resume sends one; a client without it cannot resume)" ] ||
+		fail "$(cat "$T/fsend.err")"
 }
 
 # reply_refused REPLY BYTES STATUS MESSAGE: a server answering REPLY and

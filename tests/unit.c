@@ -1348,10 +1348,6 @@ static int resume_parse_refuses_malformed(void)
 		"fxfer-resume/1 size=10 from=5 x=\001\n",
 		"fxfer-resume/1 size=10 from=5 x=\303\251\n",
 		"fxfer-resume/1 size=10 from=5 x=\177\n",
-		/* from beyond size */
-		"fxfer-resume/1 size=10 from=11\n",
-		"fxfer-resume/1 size=0 from=1\n",
-		"fxfer-resume/1 size=9223372036854775806 from=9223372036854775807\n",
 		/* the magic */
 		"",
 		"\n",
@@ -1376,6 +1372,22 @@ static int resume_parse_refuses_malformed(void)
 			fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
 			return 1;
 		}
+	}
+	/* From beyond the size: a reply in form, from a broken sender. */
+	static const char *const beyond[] = {
+		"fxfer-resume/1 size=10 from=11\n",
+		"fxfer-resume/1 size=0 from=1\n",
+		"fxfer-resume/1 size=9223372036854775806 from=9223372036854775807\n",
+		"fxfer-resume/1 size=10 from=11 x=y\n",
+	};
+	for (size_t i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++) {
+		uint8_t d[FX_SHA256_LEN];
+		uint64_t a = 77, b = 88;
+		errno = 0;
+		CHECK(fx_resume_reply_parse(beyond[i], strlen(beyond[i]), &a, &b) == -1 &&
+		      errno == ERANGE && a == 77 && b == 88);
+		CHECK(fx_resume_request_parse(beyond[i], strlen(beyond[i]), &a, d) == -1 &&
+		      errno == EINVAL);
 	}
 	/* A NUL inside is a byte like any other, not an end. */
 	static const char nul_in_hex[] = "fxfer-resume/1 have=5 sha256=ba7816bf8f01cfea\0"
@@ -1467,8 +1479,11 @@ static int recv_line_leaves_the_bytes_after_the_newline(void)
 	CHECK(write(s[1], "abcdef\n", 7) == 7);
 	CHECK(fx_recv_line(s[0], buf, 3, 5) == 3 && memcmp(buf, "abc", 3) == 0);
 	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 5) == 4 && memcmp(buf, "def\n", 4) == 0);
-	/* A line that trickles in past the time allowed: ETIMEDOUT, within it. */
+	/* A line that trickles in past the time allowed: ETIME (it came too
+	 * slowly), within it; no byte at all: ETIMEDOUT. */
 	CHECK(write(s[1], "slow", 4) == 4);
+	errno = 0;
+	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 1) == -1 && errno == ETIME);
 	errno = 0;
 	CHECK(fx_recv_line(s[0], buf, sizeof(buf), 1) == -1 && errno == ETIMEDOUT);
 	/* EOF before a newline: what came. */
@@ -1870,6 +1885,7 @@ static int out_part_commit_replaces_the_target_and_leaves_no_part(void)
 	CHECK(fx_out_open_part(&out, d.path, 0644) == 0);
 	CHECK(lseek(out.fd, 0, SEEK_END) == 2);
 	CHECK(fx_write_full(out.fd, "w", 1) == 1);
+	out.length = 3;
 	CHECK(fx_out_sync(&out) == 0);
 	/* Until the commit the old file is intact. */
 	CHECK(file_holds(d.path, "old"));

@@ -202,8 +202,12 @@ ssize_t fx_recv_line(int sock, char *buf, size_t len, unsigned timeout)
 		end.tv_sec += (time_t)timeout;
 	}
 	while (got < len) {
-		if (readable_by(sock, &end) < 0)
+		if (readable_by(sock, &end) < 0) {
+			/* Bytes came, but too slowly: the line's own limit. */
+			if (errno == ETIMEDOUT && got > 0)
+				errno = ETIME;
 			return -1;
+		}
 		/* Look first: what comes before the newline is the line's. */
 		ssize_t n = recv(sock, buf + got, len - got, MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0) {

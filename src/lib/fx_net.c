@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -170,6 +172,37 @@ int fx_set_timeout(int fd, unsigned seconds)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
 		return -1;
+#ifdef TCP_USER_TIMEOUT
+	/* Bytes the peer never acknowledges end the connection as soon: a
+	 * peer gone without a word is noticed even while the kernel still
+	 * holds data for it (and no call of ours waits on it). */
+	unsigned ms = seconds > UINT_MAX / 1000 ? UINT_MAX : seconds * 1000;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms)) < 0 &&
+	    errno != ENOPROTOOPT && errno != EOPNOTSUPP)
+		return -1;
+#endif
+	return 0;
+}
+
+int fx_set_keepalive(int fd, unsigned seconds)
+{
+	int on = seconds > 0;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) < 0)
+		return -1;
+#if defined(TCP_KEEPIDLE) && defined(TCP_KEEPINTVL) && defined(TCP_KEEPCNT)
+	if (!on)
+		return 0;
+	/* The first probe after half the time, then four more in the rest. */
+	int idle = seconds / 2 > 0 ? (int)(seconds / 2) : 1;
+	int intvl = seconds / 8 > 0 ? (int)(seconds / 8) : 1, cnt = 4;
+	if (idle > 32767) /* the kernel's limit */
+		idle = intvl = 32767;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) < 0)
+		return errno == ENOPROTOOPT || errno == EOPNOTSUPP ? 0 : -1;
+#endif
 	return 0;
 }
 

@@ -8,7 +8,7 @@
  */
 #if defined(__linux__) && !defined(FX_PORTABLE)
 #define FX_LINUX 1
-#define _GNU_SOURCE /* O_TMPFILE, O_PATH, syncfs(2), statx(2), flock(2) */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
+#define _GNU_SOURCE /* O_TMPFILE, O_PATH, syncfs(2), statx(2), flock(2), F_SETLEASE */ // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
 #else
 #define _XOPEN_SOURCE 700 /* XSI: S_ISVTX, realpath(3), sync(2) */ // NOLINT(bugprone-reserved-identifier): a feature-test macro
 #define _DEFAULT_SOURCE /* flock(2), in every BSD and Linux C library */ // NOLINT(bugprone-reserved-identifier): a feature-test macro
@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -339,12 +340,41 @@ static int open_tmp(struct fx_outfile *out, const char *dir, int append_only)
 	return create_named(out, dir);
 }
 
+/* Refuse a .part file with errno e: why is about it, not the target. */
+static int refuse_part(struct fx_outfile *out, int e, const char *why)
+{
+	out->why_part = why != NULL;
+	return refuse(out, e, why);
+}
+
+/* Why a .part file could not be opened for writing (errno e), in words. */
+static const char *part_unwritable(int at, const char *name, int e)
+{
+	if (e == ELOOP)
+		return "the file is a symbolic link";
+	if (e == EISDIR)
+		return "the file is not a regular file";
+#ifdef FX_LINUX
+	if (e == EPERM) {
+		int f = inode_flags(at, name, O_NOFOLLOW);
+		if (f & FS_IMMUTABLE_FL)
+			return "the file is immutable (chattr +i)";
+		if (f & FS_APPEND_FL)
+			return "the file is append-only (chattr +a): it cannot be written where it left off";
+	}
+#else
+	(void)at;
+	(void)name;
+#endif
+	return e == EACCES ? "the file cannot be written (Permission denied)" : NULL;
+}
+
 /*
  * The resume file, "DIR/NAME.part": made if missing (mode 0600, private
  * while it fills), kept as it is if there, and locked, so that a second
  * frecv cannot write into it at the same time.  It must be a regular file
- * that is no symbolic link and, in a sticky world-writable directory, was
- * not planted there by someone else.
+ * of ours that is no symbolic link and has no other name (a file of
+ * another user's would make the target theirs).
  */
 static int open_part(struct fx_outfile *out, const char *dir, int append_only)
 {
@@ -353,7 +383,7 @@ static int open_part(struct fx_outfile *out, const char *dir, int append_only)
 	long name_max = out->dirfd >= 0 ? fpathconf(out->dirfd, _PC_NAME_MAX) : -1;
 	size_t len = strlen(dir) + strlen(base) + 7;
 	const char *why = NULL;
-	struct stat st, dst;
+	struct stat st;
 	char *path;
 
 	if (append_only)
@@ -367,19 +397,21 @@ static int open_part(struct fx_outfile *out, const char *dir, int append_only)
 	const char *name = out->dirfd >= 0 ? path + strlen(dir) + 1 : path;
 	/* At the commit it is renamed: the directory must allow that. */
 	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0 && errno == EACCES) {
-		e = EACCES;
-		why = "the directory is not writable: the .part file could not be renamed";
-		goto fail;
+		free(path);
+		return refuse(out, EACCES,
+		              "the directory is not writable: the .part file could not be renamed");
 	}
 	fd = openat(at, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
 	            0600);
 	if (fd < 0) {
+		e = errno;
+		why = part_unwritable(at, name, e);
 		/* A directory cannot be opened for writing: no regular file either. */
-		e = errno == ELOOP || errno == EISDIR ? EEXIST : errno;
-		why = errno == ELOOP    ? "the .part file is a symbolic link"
-		      : errno == EISDIR ? "the .part file is not a regular file"
-		      : errno == EACCES ? "the .part file cannot be written (Permission denied)"
-		                        : NULL;
+		if (e == ELOOP || e == EISDIR)
+			e = EEXIST;
+		/* Leased (fx_out_lease): another frecv holds it, and is told. */
+		if (e == EWOULDBLOCK || e == EAGAIN)
+			e = EBUSY;
 		goto fail;
 	}
 	e = 0;
@@ -387,18 +419,15 @@ static int open_part(struct fx_outfile *out, const char *dir, int append_only)
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
 		e = errno;
 	else if (!S_ISREG(st.st_mode))
-		why = "the .part file is not a regular file";
+		why = "the file is not a regular file";
 	else if (st.st_nlink > 1)
-		why = "the .part file has other hard links: writing it would change them";
-	else if ((out->dirfd >= 0 ? fstat(out->dirfd, &dst) : stat_dir_of(out->path, &dst)) == 0 &&
-	         (planted(&dst, &st) || sticky_foreign(&dst, &st)))
-		why = "the .part file belongs to another user";
+		why = "the file has other hard links: writing it would change them";
+	else if (st.st_uid != geteuid())
+		why = "the file belongs to another user";
 	else if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		e = errno == EWOULDBLOCK ? EBUSY : errno;
 	if (why != NULL)
 		e = S_ISREG(st.st_mode) ? EACCES : EEXIST;
-	if (e == EBUSY)
-		why = "another frecv is writing to its .part file";
 	if (e != 0) {
 		close(fd);
 		goto fail;
@@ -410,7 +439,9 @@ static int open_part(struct fx_outfile *out, const char *dir, int append_only)
 	return 0;
 fail:
 	free(path);
-	return refuse(out, e, why);
+	if (e == EBUSY)
+		why = "another frecv is writing to it";
+	return refuse_part(out, e, why);
 }
 
 /*
@@ -554,6 +585,40 @@ static int out_open(struct fx_outfile *out, const char *path, mode_t mode, int p
 	return 0;
 }
 
+int fx_out_lease(struct fx_outfile *out)
+{
+#ifdef FX_LINUX
+	if (!out->keep)
+		return 0;
+	/* Named, so the handler is told why (si_code POLL_MSG) and can tell
+	 * the kernel's notice from a kill(1). */
+	if (fcntl(out->fd, F_SETSIG, SIGIO) < 0)
+		return -1;
+	if (fcntl(out->fd, F_SETLEASE, F_WRLCK) == 0) {
+		out->leased = 1;
+		return 0;
+	}
+	if (errno == EAGAIN)
+		return refuse_part(out, EBUSY, "the file is open in another process");
+	/* None granted here (the file system, fs.leases-enable): the checks
+	 * at the commit remain. */
+#else
+	(void)out;
+#endif
+	return 0;
+}
+
+void fx_out_unlease(int fd)
+{
+#ifdef FX_LINUX
+	int e = errno;
+	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	errno = e;
+#else
+	(void)fd;
+#endif
+}
+
 void fx_out_use_fd(struct fx_outfile *out, int fd)
 {
 	out_init(out);
@@ -685,6 +750,46 @@ static int sync_dir(const struct fx_outfile *out)
 #endif
 }
 
+/*
+ * Is the .part file still frecv's alone: never opened or truncated by
+ * another process since it was leased, as long as the caller wrote, with
+ * no other name, and still at its own (so the rename moves this file)?
+ */
+static int part_intact(struct fx_outfile *out)
+{
+	struct stat st, named;
+
+#ifdef FX_LINUX
+	/* A lease being broken reads as what it is being broken to. */
+	if (out->leased && fcntl(out->fd, F_GETLEASE) != F_WRLCK)
+		return refuse_part(out, EBUSY, "another process opened the file while frecv "
+		                               "wrote it");
+#endif
+	if (fstat(out->fd, &st) < 0)
+		return -1;
+	if ((uint64_t)st.st_size != out->length)
+		return refuse_part(out, EBUSY, "another process changed its length while frecv "
+		                               "wrote it");
+	if (fstatat(out->dirfd >= 0 ? out->dirfd : AT_FDCWD, out->tmpname, &named,
+	            AT_SYMLINK_NOFOLLOW) < 0 ||
+	    named.st_dev != st.st_dev || named.st_ino != st.st_ino)
+		return refuse_part(out, EBUSY, "the file was renamed or replaced while frecv "
+		                               "wrote it");
+	if (st.st_nlink != 1)
+		return refuse_part(out, EBUSY, "another name was linked to the file while frecv "
+		                               "wrote it");
+	return 0;
+}
+
+/* After the rename: is the file at the target the one written? */
+static int placed_ours(const struct fx_outfile *out)
+{
+	struct stat st, named;
+
+	return fstat(out->fd, &st) == 0 && stat_target(out, &named) == 0 &&
+	       named.st_dev == st.st_dev && named.st_ino == st.st_ino;
+}
+
 static int commit(struct fx_outfile *out, int no_clobber)
 {
 	int r;
@@ -695,12 +800,19 @@ static int commit(struct fx_outfile *out, int no_clobber)
 		fx_out_abort(out);
 		return r;
 	}
-	if (put_in_place(out, no_clobber) < 0) {
+	if ((out->keep && part_intact(out) < 0) || put_in_place(out, no_clobber) < 0) {
 		fx_out_abort(out);
 		return -1;
 	}
 	out->placed = 1;
 	drop_tmp(out);
+	/* The name was checked just before the rename, and another process
+	 * could have swapped it in between. */
+	if (out->keep && !placed_ours(out)) {
+		fx_out_abort(out);
+		return refuse_part(out, EBUSY, "another process put a file at its name as frecv "
+		                               "renamed it: the target is not what was received");
+	}
 	r = sync_dir(out);
 	fx_out_abort(out);
 	return r;

@@ -154,8 +154,13 @@ int fx_resume_reply_parse(const char *buf, size_t len, uint64_t *size, uint64_t 
 	int v = take_version(&c);
 
 	if (v != 1 || !take(&c, "size=") || !take_number(&c, &s) ||
-	    !take(&c, " from=") || !take_number(&c, &f) || !take_end(&c) || f > s)
+	    !take(&c, " from=") || !take_number(&c, &f) || !take_end(&c))
 		return refuse(v == 1 ? 0 : v);
+	if (f > s) {
+		/* A reply in form, but not one any sender could mean. */
+		errno = ERANGE;
+		return -1;
+	}
 	*size = s;
 	*from = f;
 	return 0;

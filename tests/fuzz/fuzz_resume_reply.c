@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int r = fx_resume_reply_parse(buf, size, &fsize, &from);
 	PROPERTY(r == 0 || r == -1);
 	if (r < 0) {
-		PROPERTY(errno == EINVAL || errno == EPROTONOSUPPORT);
+		PROPERTY(errno == EINVAL || errno == EPROTONOSUPPORT || errno == ERANGE);
 		PROPERTY(fsize == SENTINEL && from == SENTINEL);
 		/* Another version's line is still one line of this protocol. */
 		if (errno == EPROTONOSUPPORT)
