@@ -345,6 +345,7 @@ struct outcome {
 	struct timespec last; /* when the last of them was (if any) */
 	char thing[PATH_MAX + 16];
 	char reason[4 * SHOWN + 4 * FX_RESUME_MAX + 256];
+	char part[PATH_MAX + 8];   /* the .part file (--resume) */
 };
 
 /* The attempt failed with status: "thing: reason", to be said once. */
@@ -375,12 +376,9 @@ static int usage_fail(struct outcome *r, const char *thing, const char *reason)
 static int output_refused(const struct opts *o, const struct fx_outfile *out, int e,
                           struct outcome *r)
 {
-	char part[PATH_MAX + 8];
-
 	if (!out->why_part)
 		return fail(r, EX_CANTCREAT, o->output, out->why != NULL ? out->why : strerror(e));
-	snprintf(part, sizeof(part), "%s.part", o->output);
-	return fail(r, EX_CANTCREAT, part, out->why);
+	return fail(r, EX_CANTCREAT, r->part, out->why);
 }
 
 /*
@@ -500,7 +498,6 @@ static int connect_to(const struct opts *o, unsigned long retry, int *sock, stru
 
 /* What a resumed transfer (--resume) agrees on. */
 struct resume {
-	char part[PATH_MAX + 8];   /* the .part file, as named in messages */
 	uint64_t have;             /* the bytes it held at the start */
 	struct fx_sha256 prefix;   /* their digest, not yet final */
 	uint64_t size;             /* the whole file's, as the server says */
@@ -518,10 +515,10 @@ static int measure_part(const struct opts *o, struct fx_outfile *out, struct res
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (fstat(out->fd, &st) < 0 ||
 	    fx_sha256_file(out->fd, 0, (uint64_t)st.st_size, &rs->prefix) < 0)
-		return fail(r, EX_IOERR, rs->part, strerror(errno));
+		return fail(r, EX_IOERR, r->part, strerror(errno));
 	rs->have = (uint64_t)st.st_size;
 	if (o->c.verbose && !o->c.quiet)
-		tool_say("%s: %" PRIu64 " bytes kept, hashed in %.3f s", rs->part, rs->have,
+		tool_say("%s: %" PRIu64 " bytes kept, hashed in %.3f s", r->part, rs->have,
 		         tool_seconds_since(&start));
 	return EX_OK;
 }
@@ -599,16 +596,16 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 	if (rs->from == 0 && rs->have > 0) {
 		/* Never a mix of two versions: what is kept goes. */
 		if (ftruncate(out->fd, 0) < 0)
-			return fail(r, EX_IOERR, rs->part, strerror(errno));
+			return fail(r, EX_IOERR, r->part, strerror(errno));
 		if (!silent)
 			tool_say("%s: the %" PRIu64 " bytes kept are not the start of the server's "
-			         "file: starting over", rs->part, rs->have);
+			         "file: starting over", r->part, rs->have);
 	} else if (rs->from > 0 && !silent) {
-		tool_say("%s: resuming at byte %" PRIu64 " of %" PRIu64, rs->part, rs->from,
+		tool_say("%s: resuming at byte %" PRIu64 " of %" PRIu64, r->part, rs->from,
 		         rs->size);
 	}
 	if (lseek(out->fd, (off_t)rs->from, SEEK_SET) < 0)
-		return fail(r, EX_IOERR, rs->part, strerror(errno));
+		return fail(r, EX_IOERR, r->part, strerror(errno));
 	return EX_OK;
 }
 
@@ -705,10 +702,8 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		if (out->why_part) {
 			/* Another process at the .part file: what it holds is
 			 * proved again, next time, before a byte is taken. */
-			char part[PATH_MAX + 8];
-			snprintf(part, sizeof(part), "%s.part", o->output);
 			r->again = !out->placed;
-			return fail(r, EX_IOERR, part, out->why);
+			return fail(r, EX_IOERR, r->part, out->why);
 		}
 		if (out->placed) {
 			snprintf(reason, sizeof(reason), "replaced, but not synced to disk: %s",
@@ -767,6 +762,7 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	int status, sock;
 
 	memset(r, 0, sizeof(*r));
+	snprintf(r->part, sizeof(r->part), "%s.part", o->output);
 	/* When standard output is the file, under any name (even a regular
 	 * file replaced by its path: -o out >out), every message goes to
 	 * stderr; when stderr is the file written too (2>&1), only errors are
@@ -777,7 +773,6 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		return status;
 	int errors_only = out.direct && is_file_of(o->output, STDERR_FILENO);
 	int silent = o->c.quiet || errors_only;
-	snprintf(rs.part, sizeof(rs.part), "%s.part", o->output);
 	if (o->resume && (status = measure_part(o, &out, &rs, r)) != EX_OK) {
 		drop_output(&out);
 		return status;
@@ -879,7 +874,7 @@ static void say_retry(const struct opts *o, const struct outcome *r, unsigned wa
 		tool_human(at, sizeof(at), (double)r->at);
 		tool_human(size, sizeof(size), (double)r->size);
 		fx_escape(shown, sizeof(shown), o->output, strlen(o->output));
-		tool_say("%s: cut at %s of %s (%s); again in %u s (--retry %lu)", shown, at, size,
+		tool_say("%s: cut at %s of %s: %s; again in %u s (--retry %lu)", shown, at, size,
 		         r->reason, wait, o->retry);
 	} else {
 		fx_escape(shown, sizeof(shown), r->thing, strlen(r->thing));
@@ -913,7 +908,8 @@ int main(int argc, char **argv)
 	tool_catch_fatal_signals(on_signal);
 	catch_lease_break();
 	clock_gettime(CLOCK_MONOTONIC, &last);
-	for (int first = 1; (status = attempt(&o, first, &r)) != EX_OK; first = 0) {
+	int first;
+	for (first = 1; (status = attempt(&o, first, &r)) != EX_OK; first = 0) {
 		if (r.stored > 0) {
 			/* Bytes came: the link works, and the budget starts again. */
 			last = r.last;
@@ -933,6 +929,10 @@ int main(int argc, char **argv)
 		         "--retry %lu)", o.retry, o.retry);
 	}
 	tool_fail(status, r.thing, r.reason);
+	/* Given up after tries: what the .part file holds now. */
+	struct stat st;
+	if (!first && r.kept == 0 && stat(r.part, &st) == 0)
+		r.kept = (uint64_t)st.st_size;
 	if (o.resume && !o.c.quiet && r.kept > 0)
 		tool_say("%s.part: %" PRIu64 " bytes kept: the same command goes on from there",
 		         o.output, r.kept);

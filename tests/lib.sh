@@ -1056,3 +1056,63 @@ reply_refused() {
 	expect_output "$T/recv/receive.dat" precious
 	wait_server peer
 }
+
+# ---- unattended transfers (retry.sh) ----------------------------------------
+
+# relay_saw NAME CONNECTIONS CUT: the flaky relay NAME (peer flaky, its lines
+# in $T/NAME.err) took at least CONNECTIONS connections, and none passed
+# more than CUT of the server's bytes.
+relay_saw() {
+	_c=$(grep -c '^peer: connection [0-9]*: accepted$' "$T/$1.err")
+	[ "$_c" -ge "$2" ] || fail "$1: $_c connections, expected at least $2: $(cat "$T/$1.err")"
+	_max=$(sed -n 's/^peer: connection [0-9]*: passed \([0-9]*\), .*/\1/p' "$T/$1.err" |
+		sort -n | tail -n 1)
+	[ "${_max:-0}" -le "$3" ] || fail "$1: a connection passed $_max bytes, more than $3"
+}
+
+# stop_relay NAME: end a relay that runs until killed; its lines are in
+# $T/NAME.err.
+stop_relay() {
+	eval "kill \$${1}_pid"
+	wait_server "$1"
+}
+
+# finishes_through_flaky HOW CUT N [FSEND_OPTS] [FRECV_OPTS]: fsend --resume
+# (one client) serving $T/f to frecv --resume --retry 60 in $T/recv through
+# a relay that cuts every connection (HOW) once it passed CUT of the
+# server's bytes: both exit 0, the file is exact, nothing but it is left,
+# each cut was followed by a line saying when frecv tries again, and the
+# relay saw at least N connections, none passing more than CUT (so only
+# going on from what was kept can finish).
+finishes_through_flaky() {
+	rm -f "$T"/*.fifo "$T/recv/receive.dat.part"
+	echo precious >"$T/recv/receive.dat"
+	# shellcheck disable=SC2086 # the options are separate words on purpose
+	start_server fsend "$FSEND" --resume ${4:-} 0 "$T/f"
+	start_server relay "$PEER" flaky 127.0.0.1 "$PORT" "$1" "$2" 1000000
+	# shellcheck disable=SC2086
+	run_frecv --resume --retry 60 ${5:-} 127.0.0.1 "$PORT"
+	_frc=$RC
+	wait_server fsend
+	expect_status "fsend --resume, every connection cut ($1 at $2)" 0 "$RC"
+	expect_status "frecv --resume --retry 60, every connection cut ($1 at $2)" 0 "$_frc"
+	stop_relay relay
+	same_file "$T/f" "$T/recv/receive.dat"
+	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
+	relay_saw relay "$3" "$2"
+	[ "$(grep -c '; again in 1 s (--retry 60)$' "$T/frecv.err")" -ge $(($3 - 1)) ] ||
+		fail "frecv: $(cat "$T/frecv.err")"
+}
+
+# hold_relay: a flaky relay to fsend at PORT (its port is then PORT) whose
+# first connection holds once it passed 1000000 bytes of the server's,
+# until the test writes a line to descriptor 6; later ones relay whole.
+hold_relay() {
+	mkfifo "$T/go"
+	exec 6<>"$T/go"
+	# Its standard input (dash would undo the descriptors start_server
+	# opens if the call itself were redirected).
+	exec 9<&0 0<"$T/go"
+	start_server -k relay "$PEER" flaky 127.0.0.1 "$PORT" hold 1000000 1
+	exec 0<&9 9<&-
+}

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -425,82 +426,202 @@ static ssize_t pass(int fd, int out, char *buf, size_t len)
 	return n;
 }
 
-/* One side reset its connection (or died): so does the relay the other. */
-static int pass_reset(int c, int s, unsigned long long done)
+/* End both connections of a relay: with a reset, or cleanly. */
+static void end_both(int c, int s, int reset)
 {
-	fprintf(stderr, "peer: reset after %llu\n", done);
-	fx_set_reset_on_close(c);
-	fx_set_reset_on_close(s);
+	if (reset) {
+		fx_set_reset_on_close(c);
+		fx_set_reset_on_close(s);
+	}
 	close(c);
 	close(s);
-	return 0;
 }
 
-/*
- * A relay both ways between a client and the server at host:port (a resume
- * request goes up, the data down), counting the server's bytes it passes
- * down.  After cut of them: "reset" resets both connections, "close" closes
- * both (the client sees a clean end), "stall" passes nothing more and waits
- * to be killed, "stall-reset" too but its death resets both connections
- * (neither side can take it for a clean end); it says "peer: cut at N"
- * then.  A transfer shorter than cut is relayed whole: "peer: relayed N"
- * (the server's bytes) at its end.  A reset from either side is passed on:
- * "peer: reset after N".
- */
-static int relay_cut(const char *host, const char *port, const char *how,
-                     unsigned long long cut)
-{
-	int lfd = listen_any("127.0.0.1");
-	int c = accept(lfd, NULL, NULL), s, up = 1, down = 1;
-	unsigned long long done = 0;
-	char buf[65536];
+/* How relay_both_ways stopped. */
+enum relayed { RELAYED_WHOLE, RELAYED_TO_CUT, RELAYED_TO_RESET };
 
-	if (c < 0)
-		die("accept");
-	s = connect_to(host, port);
+/*
+ * Relay both ways between the client c and the server s (a resume request
+ * goes up, the data down), counting in *done the server's bytes passed
+ * down, until both streams ended, a side reset (or died), or *done reached
+ * cut.
+ */
+static enum relayed relay_both_ways(int c, int s, unsigned long long cut,
+                                    unsigned long long *done)
+{
+	char buf[65536];
+	int up = 1, down = 1;
+
 	while (up || down) {
 		struct pollfd p[2] = { { c, up ? POLLIN : 0, 0 }, { s, down ? POLLIN : 0, 0 } };
 		ssize_t n;
 
-		if (done == cut) {
-			fprintf(stderr, "peer: cut at %llu\n", done);
-			if (strcmp(how, "stall-reset") == 0) {
-				fx_set_reset_on_close(c);
-				fx_set_reset_on_close(s);
-			}
-			if (strncmp(how, "stall", 5) == 0)
-				for (;;)
-					pause();
-			if (strcmp(how, "reset") == 0) {
-				fx_set_reset_on_close(c);
-				fx_set_reset_on_close(s);
-			}
-			close(c);
-			close(s);
-			return 0;
-		}
+		if (*done == cut)
+			return RELAYED_TO_CUT;
 		if (poll(p, 2, -1) < 0)
 			die("poll");
 		if (p[0].revents) {
 			if ((n = pass(c, s, buf, sizeof(buf))) < 0)
-				return pass_reset(c, s, done);
+				return RELAYED_TO_RESET;
 			if (n == 0) {
 				shutdown(s, SHUT_WR);
 				up = 0;
 			}
 		}
 		if (p[1].revents) {
-			size_t want = cut - done < sizeof(buf) ? (size_t)(cut - done) : sizeof(buf);
+			size_t want = cut - *done < sizeof(buf) ? (size_t)(cut - *done) : sizeof(buf);
 			if ((n = pass(s, c, buf, want)) < 0)
-				return pass_reset(c, s, done);
+				return RELAYED_TO_RESET;
 			if (n == 0) {
 				shutdown(c, SHUT_WR);
 				down = 0;
 			}
-			done += (unsigned long long)n;
+			*done += (unsigned long long)n;
 		}
 	}
-	fprintf(stderr, "peer: relayed %llu\n", done);
+	return RELAYED_WHOLE;
+}
+
+/*
+ * A relay both ways between a client and the server at host:port, counting
+ * the server's bytes it passes down.  After cut of them: "reset" resets
+ * both connections, "close" closes both (the client sees a clean end),
+ * "stall" passes nothing more and waits to be killed, "stall-reset" too but
+ * its death resets both connections (neither side can take it for a clean
+ * end); it says "peer: cut at N" then.  A transfer shorter than cut is
+ * relayed whole: "peer: relayed N" (the server's bytes) at its end.  A
+ * reset from either side is passed on: "peer: reset after N".
+ */
+static int relay_cut(const char *host, const char *port, const char *how,
+                     unsigned long long cut)
+{
+	int lfd = listen_any("127.0.0.1");
+	int c = accept(lfd, NULL, NULL), s;
+	unsigned long long done = 0;
+
+	if (c < 0)
+		die("accept");
+	s = connect_to(host, port);
+	switch (relay_both_ways(c, s, cut, &done)) {
+	case RELAYED_WHOLE:
+		fprintf(stderr, "peer: relayed %llu\n", done);
+		break;
+	case RELAYED_TO_RESET:
+		fprintf(stderr, "peer: reset after %llu\n", done);
+		end_both(c, s, 1);
+		break;
+	case RELAYED_TO_CUT:
+		fprintf(stderr, "peer: cut at %llu\n", done);
+		if (strcmp(how, "stall-reset") == 0) {
+			fx_set_reset_on_close(c);
+			fx_set_reset_on_close(s);
+		}
+		if (strncmp(how, "stall", 5) == 0)
+			for (;;)
+				pause();
+		end_both(c, s, strcmp(how, "reset") == 0);
+		break;
+	}
+	return 0;
+}
+
+/* Until either end hangs up (or resets), passing nothing: the client's
+ * bytes are read and dropped, the server's left where they are.  With go,
+ * also until a line comes on standard input: then 1, else 0. */
+static int until_either_hangs_up(int c, int s, int go)
+{
+	char buf[4096];
+
+	for (;;) {
+		/* The server's end of stream is no hang-up (its bytes may
+		 * all be on their way); a reset is. */
+		struct pollfd p[3] = { { c, POLLIN, 0 }, { s, 0, 0 }, { STDIN_FILENO, POLLIN, 0 } };
+		if (poll(p, go ? 3 : 2, -1) < 0 && errno != EINTR)
+			die("poll");
+		if (p[1].revents & (POLLHUP | POLLERR))
+			return 0;
+		if (p[0].revents && read(c, buf, sizeof(buf)) <= 0)
+			return 0;
+		if (go && p[2].revents)
+			return read(STDIN_FILENO, buf, sizeof(buf)) >= 0;
+	}
+}
+
+/*
+ * The flaky relay's process for connection i: relay to the server, and
+ * with a cut, once cut of the server's bytes passed, as flaky_relay says.
+ */
+static int flaky_one(int c, const char *host, const char *port, const char *how,
+                     unsigned long long cut, unsigned long i)
+{
+	unsigned long long done = 0;
+	int gai, s;
+
+	/* No server (restarting): the client sees a reset, as a link would
+	 * give it, never a clean end. */
+	fx_set_reset_on_close(c);
+	if ((s = fx_tcp_connect(host, port, 0, &gai)) < 0) {
+		fprintf(stderr, "peer: connection %lu: no server, reset\n", i);
+		close(c);
+		return 0;
+	}
+	fx_clear_reset_on_close(c);
+	enum relayed r = relay_both_ways(c, s, cut, &done);
+	if (r == RELAYED_TO_CUT && strcmp(how, "hold") == 0) {
+		fprintf(stderr, "peer: connection %lu: holding at %llu\n", i, done);
+		r = until_either_hangs_up(c, s, 1) ? relay_both_ways(c, s, ULLONG_MAX, &done) :
+		                                     RELAYED_TO_RESET;
+	}
+	if (r == RELAYED_TO_CUT && strcmp(how, "stall") == 0) {
+		fprintf(stderr, "peer: connection %lu: stalled at %llu\n", i, done);
+		until_either_hangs_up(c, s, 0);
+	}
+	if (r == RELAYED_WHOLE) {
+		close(c);
+		close(s);
+		fprintf(stderr, "peer: connection %lu: passed %llu, relayed whole\n", i, done);
+	} else {
+		end_both(c, s, r == RELAYED_TO_RESET || strcmp(how, "close") != 0);
+		fprintf(stderr, "peer: connection %lu: passed %llu, %s\n", i, done,
+		        r == RELAYED_TO_RESET ? "reset by a side" : strcmp(how, "close") == 0 ?
+		        "cut (close)" : strcmp(how, "stall") == 0 ? "cut (stall)" : "cut (reset)");
+	}
+	return 0;
+}
+
+/*
+ * A link that keeps breaking, between clients and the server at host:port:
+ * each connection gets a process of its own relaying both ways, and each of
+ * the first n is cut once it passed cut of the server's bytes: "reset"
+ * resets both connections, "close" closes both, "stall" passes nothing more
+ * until either side hangs up, then resets both, "hold" says so and waits
+ * for a line on stdin, then relays the rest (a side that hangs up first:
+ * both reset).  Later ones are relayed whole.
+ * Says "peer: connection I: accepted", and at its end "peer: connection I:
+ * passed N, cut (HOW)", "..., relayed whole" or "..., reset by a side".
+ * Runs until killed; its processes die with it.
+ */
+static int flaky_relay(const char *host, const char *port, const char *how,
+                       unsigned long long cut, unsigned long n)
+{
+	int lfd = listen_any("127.0.0.1");
+
+	signal(SIGCHLD, SIG_IGN); /* no zombies */
+	for (unsigned long i = 1;; i++) {
+		int c = accept(lfd, NULL, NULL);
+		if (c < 0)
+			die("accept");
+		fprintf(stderr, "peer: connection %lu: accepted\n", i);
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			close(lfd);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			_exit(flaky_one(c, host, port, i <= n ? how : "whole", i <= n ? cut : ULLONG_MAX, i));
+		}
+		close(c);
+	}
 	return 0;
 }
 
@@ -655,6 +776,9 @@ int main(int argc, char **argv)
 		return relay_stream(argv[2], argv[3], ULLONG_MAX, strtoull(argv[4], NULL, 10));
 	if (argc == 6 && strcmp(argv[1], "cut") == 0)
 		return relay_cut(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10));
+	if (argc == 7 && strcmp(argv[1], "flaky") == 0)
+		return flaky_relay(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10),
+		                   strtoul(argv[6], NULL, 10));
 	if (argc == 4 && strcmp(argv[1], "reply-server") == 0)
 		return reply_server(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "from") == 0)
@@ -670,6 +794,7 @@ int main(int argc, char **argv)
 	                "       nonblocking-stdin COMMAND [ARG...] |\n"
 	                "       relay HOST PORT FLIP_OFFSET | hold HOST PORT OFFSET |\n"
 	                "       cut HOST PORT reset|close|stall|stall-reset BYTES |\n"
+	                "       flaky HOST PORT reset|close|stall|hold BYTES COUNT |\n"
 	                "       reply-server REPLY BYTES |\n"
 	                "       from SRC HOST PORT | flood-from SRC HOST PORT COUNT |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"
