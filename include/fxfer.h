@@ -325,6 +325,13 @@ int fx_out_open_part(struct fx_outfile *out, const char *path, mode_t mode);
  */
 int fx_out_lease(struct fx_outfile *out);
 
+/*
+ * The checks the commit of a .part file makes first (fx_out_open_part), made
+ * now: 0 when it is still the caller's alone, else -1 with errno EBUSY and
+ * out->why saying what happened.  For any other output, 0.
+ */
+int fx_out_check(struct fx_outfile *out);
+
 /* Give up the lease on the .part file open as fd, so that the process that
  * broke it goes on at once.  Async-signal-safe (for the SIGIO handler);
  * keeps errno. */

@@ -832,8 +832,16 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		         fx_sha256_hex(digest, got), fx_sha256_hex(o->expected, want));
 		return fail(r, EX_DATAERR, o->shown, what);
 	}
-	/* What the .part file must hold, unless another process changed it. */
+	/* What the .part file must hold, unless another process changed it:
+	 * checked before a digest is said to be the file's, and at the commit
+	 * again. */
 	out.length = r->at;
+	if (fx_out_check(&out) < 0) {
+		close(sock); /* a reset: armed since the connect */
+		drop_output(&out);
+		r->kept = r->at;
+		return fail_again(r, EX_IOERR, r->part, out.why);
+	}
 	/* The digest line was asked for: it is out before the file is stored,
 	 * or nothing is. */
 	if (o->sha256 && !errors_only && tool_sha256_line(msg, digest, o->output) < 0) {

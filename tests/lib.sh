@@ -644,6 +644,46 @@ refused_before_connecting() {
 	expect_status fsend 0 "$RC"
 }
 
+# ---- a network of two hosts -------------------------------------------------
+
+# veth_link: two network namespaces, NS_A (198.18.0.1) and NS_B (198.18.0.2),
+# joined by a veth pair shaped to 1 Gbit/s on A's side: addresses from
+# 198.18.0.0/15, which exist only in here.  Removed at exit.
+veth_link() {
+	need_root
+	command -v ip >/dev/null || skip "ip (iproute2) is not installed"
+	NS_A=fxa$$ NS_B=fxb$$
+	ip netns add "$NS_A" 2>/dev/null || skip "cannot make network namespaces here"
+	AT_EXIT="ip netns del $NS_A 2>/dev/null; ip netns del $NS_B 2>/dev/null; $AT_EXIT"
+	ip netns add "$NS_B"
+	ip link add "va$$" netns "$NS_A" type veth peer name "vb$$" netns "$NS_B"
+	ip -n "$NS_A" addr add 198.18.0.1/30 dev "va$$"
+	ip -n "$NS_B" addr add 198.18.0.2/30 dev "vb$$"
+	link_up
+	tc -n "$NS_A" qdisc add dev "va$$" root tbf rate 1gbit burst 256kb latency 20ms 2>/dev/null ||
+		skip "tc cannot shape the link (tbf)"
+}
+
+# link_down, link_up: the cable pulled, and put back.
+link_down() {
+	ip -n "$NS_A" link set "va$$" down
+	ip -n "$NS_B" link set "vb$$" down
+}
+link_up() {
+	ip -n "$NS_A" link set "va$$" up
+	ip -n "$NS_B" link set "vb$$" up
+}
+
+# link_crossed BYTES: wait until B has received that many bytes.
+link_crossed() {
+	_n=0
+	while [ "$(ip netns exec "$NS_B" cat "/sys/class/net/vb$$/statistics/rx_bytes")" -lt "$1" ]; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 400 ] || fail "the transfer did not start"
+		sleep 0.05
+	done
+}
+
 # ---- power cuts (target.sh) --------------------------------------------------
 
 # need_power_cut: a fresh ext4 image on a loop device, mounted at $T/disk,
@@ -1115,4 +1155,62 @@ hold_relay() {
 	exec 9<&0 0<"$T/go"
 	start_server -k relay "$PEER" flaky 127.0.0.1 "$PORT" hold 1000000 1
 	exec 0<&9 9<&-
+}
+
+# part_meddled_with HOW [FRECV_OPTS]: fsend --resume --sha256 -t 3 serving
+# $T/f (3000000 bytes) to frecv --resume --sha256 (and FRECV_OPTS) in
+# $T/recv, which kept its first 1000000 bytes; while the relay holds the
+# transfer, another process meddles with receive.dat.part (HOW: append,
+# rewrite, replace), then the rest comes.  frecv's status in RC, fsend's
+# in SRC.
+part_meddled_with() {
+	rm -f "$T"/*.fifo "$T/go" "$T/recv/stolen"
+	echo precious >"$T/recv/receive.dat"
+	head -c 1000000 "$T/f" >"$T/recv/receive.dat.part"
+	start_server fsend "$FSEND" --resume --sha256 -t 3 0 "$T/f"
+	hold_relay
+	# shellcheck disable=SC2086 # the options are separate words on purpose
+	start_bg frecv 5 sh -c 'cd "$1" && shift && exec "$@"' sh "$T/recv" \
+		"$FRECV" --resume --sha256 ${2:-} 127.0.0.1 "$PORT"
+	drain frecv
+	next_line relay # accepted
+	next_line relay
+	[ "$LINE" = "peer: connection 1: holding at 1000000" ] || fail "relay: $LINE"
+	case $1 in
+	append) head -c 3000000 /dev/urandom >>"$T/recv/receive.dat.part" ;;
+	rewrite) dd if=/dev/zero of="$T/recv/receive.dat.part" bs=4096 count=1 conv=notrunc \
+		status=none ;;
+	replace)
+		mv "$T/recv/receive.dat.part" "$T/recv/stolen"
+		head -c 3000000 /dev/zero >"$T/recv/receive.dat.part" ;;
+	esac
+	echo go >&6
+	exec 6>&-
+	drain relay
+	wait_server frecv
+	_frc=$RC
+	wait_server fsend
+	_src=$RC
+	stop_relay relay
+	SRC=$_src RC=$_frc
+}
+
+# meddling_is_caught HOW REASON: another process meddling with the .part
+# (part_meddled_with HOW) fails frecv (74, "receive.dat.part: REASON"),
+# with no digest said and the old target kept, and fsend (not 0); with
+# --retry frecv proves what it kept again and stores the file exactly, its
+# digest the stored file's.
+meddling_is_caught() {
+	part_meddled_with "$1"
+	expect_status "frecv, the .part meddled with ($1)" 74 "$RC"
+	[ "$SRC" -ne 0 ] || fail "fsend exited 0, the .part meddled with ($1)"
+	grep -qxF "frecv: receive.dat.part: $2" "$T/frecv.err" || fail "$1: $(cat "$T/frecv.err")"
+	[ ! -s "$T/frecv.out" ] || fail "$1: a digest was said: $(cat "$T/frecv.out")"
+	expect_output "$T/recv/receive.dat" precious
+	part_meddled_with "$1" "--retry 60"
+	expect_status "frecv --retry, the .part meddled with ($1)" 0 "$RC"
+	expect_status "fsend, the .part meddled with ($1) and frecv --retry" 0 "$SRC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	expect_output "$T/frecv.out" "$(sha256sum "$T/recv/receive.dat" | cut -d ' ' -f 1)  receive.dat
+received file data"
 }

@@ -165,6 +165,21 @@ retry_wait_is_said_once_on_a_terminal() {
 
 # ---- --help, the manual pages and the completion agree -----------------------
 
+listening_that_fails_is_unavailable_or_out_of_resources_never_a_failed_transfer() {
+	random_file "$T/f" 1000
+	# Addresses no socket of this kind can be bound to: EINVAL.
+	for addr in ::ffff:127.0.0.1 fe80::1; do
+		bad fsend 69 -b "$addr" 0 "$T/f"
+		expect_output "$T/err" "fsend: $addr port 0: Invalid argument"
+	done
+	# No descriptor left for the socket: 0-2 and the file take four (what
+	# the test was given beyond 2 closed, so the file's is 3).
+	(exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- && ulimit -n 4 && exec "$FSEND_REAL" 0 "$T/f") \
+		>"$T/out" 2>"$T/err" </dev/null
+	expect_status "fsend, no descriptor left" 71 $?
+	expect_output "$T/err" "fsend: port 0: Too many open files"
+}
+
 help_options_are_in_the_manual_and_the_completion() {
 	for prog in fsend frecv; do
 		eval "bin=\$$(echo "$prog" | tr a-z A-Z)"

@@ -648,6 +648,37 @@ static int reply_server(const char *reply, const char *count)
 	return 0;
 }
 
+/* Send text and a newline one byte at a time, 100 ms apart (a line that
+ * trickles in), then wait for the other side to hang up. */
+static int trickle(int fd, const char *text)
+{
+	struct timespec pause = { 0, 100000000 };
+	size_t len = strlen(text);
+
+	for (size_t i = 0; i <= len; i++) {
+		if (fx_write_full(fd, i < len ? text + i : "\n", 1) < 0)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	fprintf(stderr, "peer: trickled\n");
+	wait_hangup(fd);
+	return 0;
+}
+
+/* A server that reads one line (a resume request) and trickles its answer. */
+static int trickle_server(const char *text)
+{
+	int lfd = listen_any("127.0.0.1");
+	int fd = accept(lfd, NULL, NULL);
+	char line[FX_RESUME_MAX];
+
+	if (fd < 0)
+		die("accept");
+	if (fx_read_line(fd, line, sizeof(line)) <= 0)
+		die("read the request");
+	return trickle(fd, text);
+}
+
 /* A TCP connection to host:port from the local address src (any loopback
  * address is this machine's: 127.0.0.2 is a second client).  -1 when a
  * reset came so soon that connect(2) itself reports it, as it can on
@@ -760,6 +791,15 @@ int main(int argc, char **argv)
 		execvp(argv[2], argv + 2);
 		die(argv[2]);
 	}
+	if (argc >= 3 && strcmp(argv[1], "closefrom") == 0) {
+		/* Run a command with no descriptor open but 0, 1 and 2, so that
+		 * those it opens are numbered from 3 without a hole. */
+		long max = sysconf(_SC_OPEN_MAX);
+		for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			close(fd);
+		execvp(argv[2], argv + 2);
+		die(argv[2]);
+	}
 	if (argc == 2 && strcmp(argv[1], "full") == 0)
 		return full_server();
 	if (argc == 2 && strcmp(argv[1], "refuse") == 0)
@@ -779,6 +819,10 @@ int main(int argc, char **argv)
 	if (argc == 7 && strcmp(argv[1], "flaky") == 0)
 		return flaky_relay(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10),
 		                   strtoul(argv[6], NULL, 10));
+	if (argc == 5 && strcmp(argv[1], "trickle") == 0)
+		return trickle(connect_to(argv[2], argv[3]), argv[4]);
+	if (argc == 3 && strcmp(argv[1], "trickle-server") == 0)
+		return trickle_server(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "reply-server") == 0)
 		return reply_server(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "from") == 0)
@@ -791,11 +835,12 @@ int main(int argc, char **argv)
 		return bad_client(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	fprintf(stderr, "usage: peer server reset|stall|end-then-reset|urgent BYTES |\n"
 	                "       client noread|noack|close|reset|echo|early HOST PORT |\n"
-	                "       nonblocking-stdin COMMAND [ARG...] |\n"
+	                "       nonblocking-stdin COMMAND [ARG...] | closefrom COMMAND [ARG...] |\n"
 	                "       relay HOST PORT FLIP_OFFSET | hold HOST PORT OFFSET |\n"
 	                "       cut HOST PORT reset|close|stall|stall-reset BYTES |\n"
 	                "       flaky HOST PORT reset|close|stall|hold BYTES COUNT |\n"
-	                "       reply-server REPLY BYTES |\n"
+	                "       reply-server REPLY BYTES | trickle-server TEXT |\n"
+	                "       trickle HOST PORT TEXT |\n"
 	                "       from SRC HOST PORT | flood-from SRC HOST PORT COUNT |\n"
 	                "       client flood|stall HOST PORT BYTES |\n"
 	                "       client digest HOST PORT HEX |\n"

@@ -397,6 +397,116 @@ unusable_part_or_output_is_refused_before_connecting() {
 	[ "$(stat -c %s "$T/st/receive.dat.part")" -eq 5000 ] || fail "the .part changed"
 }
 
+part_appended_to_by_another_process_is_never_stored() {
+	random_file "$T/f" 3000000
+	meddling_is_caught append "another process opened the file while frecv wrote it"
+}
+
+part_rewritten_after_it_was_hashed_is_never_stored() {
+	random_file "$T/f" 3000000
+	meddling_is_caught rewrite "another process opened the file while frecv wrote it"
+}
+
+part_renamed_and_replaced_is_never_stored() {
+	random_file "$T/f" 3000000
+	meddling_is_caught replace "the file was renamed or replaced while frecv wrote it"
+	# The file frecv wrote went with the name; it was not stored.
+	[ -s "$T/recv/stolen" ] || fail "the renamed .part is gone"
+}
+
+resume_lines_that_trickle_in_came_too_slowly() {
+	random_file "$T/f" 1000
+	# To fsend: a request, a byte every 100 ms, against -t 1.
+	start_server fsend "$FSEND" --resume -t 1 0 "$T/f"
+	timeout "$TO" "$PEER" trickle 127.0.0.1 "$PORT" "fxfer-resume/1 have=0 sha256=$(printf '%064d' 0)" \
+		2>/dev/null
+	wait_server fsend
+	expect_status "fsend --resume, a request that trickles in" 76 "$RC"
+	grep -qxF "fsend: resume request: it came too slowly: not whole within 1 s (-t 1) (frecv --resume sends one; a client without it cannot resume)" \
+		"$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	# To frecv: a reply the same way.
+	echo precious >"$T/recv/receive.dat"
+	rm -f "$T"/*.fifo
+	start_server peer "$PEER" trickle-server "fxfer-resume/1 size=1000 from=0"
+	run_frecv --resume -t 1 127.0.0.1 "$PORT"
+	expect_status "frecv --resume, a reply that trickles in" 76 "$RC"
+	expect_output "$T/frecv.err" "frecv: 127.0.0.1 port $PORT: the resume reply came too slowly: not whole within 1 s"
+	expect_output "$T/recv/receive.dat" precious
+	wait_server peer
+}
+
+file_that_shrinks_while_the_clients_part_is_hashed_says_so() {
+	need_strace
+	random_file "$T/f" 3000000
+	head -c 2000000 "$T/f" >"$T/recv/receive.dat.part"
+	# fsend's first pread(2) of the file, which hashes the client's part,
+	# waits a second.
+	start_server fsend strace -f -o "$T/trace" -P "$T/f" -e trace=pread64 \
+		-e inject=pread64:delay_enter=1000000:when=1 "$FSEND" --resume -t 1 0 "$T/f"
+	start_bg frecv 5 sh -c 'cd "$1" && shift && exec "$@"' sh "$T/recv" \
+		"$FRECV" --resume 127.0.0.1 "$PORT"
+	drain frecv
+	n=0
+	until grep -q 'pread64(' "$T/trace" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -lt 400 ] || fail "fsend did not hash: $(cat "$T/fsend.err")"
+		sleep 0.05
+	done
+	truncate -s 1000 "$T/f"
+	wait_server fsend
+	expect_status "fsend, its file shrank" 74 "$RC"
+	grep -qxF "fsend: $T/f: file shrank while the client's part of it was hashed" "$T/fsend.err" ||
+		fail "$(cat "$T/fsend.err")"
+	wait_server frecv
+	expect_status "frecv, its sender failed" 74 "$RC"
+}
+
+plain_receiver_that_gives_up_first_gets_the_resume_hint() {
+	random_file "$T/f" 1000
+	echo precious >"$T/recv/receive.dat"
+	start_server fsend "$FSEND" --resume -t 3 0 "$T/f"
+	run_frecv -t 1 127.0.0.1 "$PORT"
+	expect_status "plain frecv -t 1" 74 "$RC"
+	keeps_nothing
+	wait_server fsend
+	expect_status "fsend --resume -t 3, a plain frecv gone" 76 "$RC"
+	expect_output "$T/fsend.err" "$(head -n 1 "$T/fsend.err")
+fsend: resume request: the client reset the connection without one (frecv --resume sends one; a client without it cannot resume)
+fsend: waiting up to 3 s for the client to come back (-t 3)"
+}
+
+part_append_only_or_immutable_is_named() {
+	need_root
+	command -v chattr >/dev/null || skip "chattr (e2fsprogs) is not installed"
+	echo precious >"$T/recv/receive.dat"
+	printf kept >"$T/recv/receive.dat.part"
+	chattr +a "$T/recv/receive.dat.part" 2>/dev/null || skip "no append-only files here"
+	AT_EXIT="chattr -a -i '$T/recv/receive.dat.part' 2>/dev/null; $AT_EXIT"
+	run_frecv --resume 127.0.0.1 9
+	expect_status "frecv --resume, an append-only .part" 73 "$RC"
+	expect_output "$T/frecv.err" "frecv: receive.dat.part: the file is append-only (chattr +a): it cannot be written where it left off"
+	chattr -a +i "$T/recv/receive.dat.part"
+	run_frecv --resume 127.0.0.1 9
+	expect_status "frecv --resume, an immutable .part" 73 "$RC"
+	expect_output "$T/frecv.err" "frecv: receive.dat.part: the file is immutable (chattr +i)"
+	chattr -i "$T/recv/receive.dat.part"
+	kept_as_they_were
+}
+
+part_of_another_user_is_refused_in_any_directory() {
+	need_root
+	echo precious >"$T/recv/receive.dat"
+	printf kept >"$T/recv/receive.dat.part"
+	chmod 755 "$T/recv"
+	chown 65534:65534 "$T/recv/receive.dat.part"
+	# Not sticky, and frecv is root: the target would be made theirs.
+	run_frecv --resume 127.0.0.1 9
+	expect_status "frecv --resume, another user's .part" 73 "$RC"
+	expect_output "$T/frecv.err" "frecv: receive.dat.part: the file belongs to another user"
+	[ "$(stat -c %u "$T/recv/receive.dat.part")" = 65534 ] || fail "the .part changed hands"
+	kept_as_they_were
+}
+
 case ${1:-} in
 '' | *[!a-z0-9_]*) fail "usage: resume.sh TEST_NAME" ;;
 esac

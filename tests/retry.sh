@@ -143,6 +143,40 @@ receiver_gives_up_after_retry_seconds_without_a_byte() {
 		fail "the .part is not the file's start"
 }
 
+outage_longer_than_the_receivers_timeout_heals_by_itself() {
+	veth_link
+	random_file "$T/f" 134217728
+	echo precious >"$T/recv/receive.dat"
+	start_server fsend ip netns exec "$NS_A" "$FSEND" --resume -t 10 -b 198.18.0.1 0 "$T/f"
+	start_bg frecv 5 ip netns exec "$NS_B" sh -c \
+		'cd "$1" && exec "$2" --resume --retry 60 -t 2 198.18.0.1 "$3"' \
+		sh "$T/recv" "$FRECV" "$PORT"
+	link_crossed 16777216
+	link_down
+	# frecv gives up on the connection after its -t, and the next try
+	# finds no network: then the cable goes back.
+	next_line frecv
+	case $LINE in
+	"frecv: receive.dat: cut at "*": timed out after 2 s without progress (-t 2); again in 1 s (--retry 60)") ;;
+	*) fail "frecv: $LINE" ;;
+	esac
+	next_line frecv
+	case $LINE in
+	"frecv: 198.18.0.1 port $PORT: "*"; again in 2 s (--retry 60)") ;;
+	*) fail "frecv: $LINE" ;;
+	esac
+	link_up
+	drain frecv
+	wait_server frecv
+	expect_status "frecv, the link back" 0 "$RC"
+	wait_server fsend
+	expect_status "fsend, the link back" 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
+	grep -q '^frecv: receive.dat.part: resuming at byte [1-9][0-9]* of 134217728$' "$T/frecv.err" ||
+		fail "not resumed: $(cat "$T/frecv.err")"
+}
+
 eight_receivers_each_cut_twice_all_finish() {
 	random_file "$T/f" 3000000
 	start_server fsend "$FSEND" --resume -k 0 "$T/f"

@@ -235,6 +235,43 @@ fork_failure_resets_the_client_and_serving_goes_on() {
 	grep -q ': 100000 bytes in .*, acknowledged$' "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
 }
 
+accept_out_of_descriptors_is_said_once_and_retried() {
+	need_strace
+	command -v prlimit >/dev/null || skip "prlimit (util-linux) is not installed"
+	random_file "$T/f" 100000
+	# With no descriptor but 0-2 inherited, those it has are 0 to the highest.
+	start_server -k fsend strace -f -o "$T/trace" -e trace=accept,accept4 \
+		"$PEER" closefrom "$FSEND_REAL" -k 0 "$T/f"
+	pid=$(child_of "$(pid_of fsend)")
+	high=$(ls "/proc/$pid/fd" | sort -n | tail -n 1)
+	[ "$(ls "/proc/$pid/fd" | wc -l)" -eq $((high + 1)) ] || fail "holes: $(ls -l "/proc/$pid/fd")"
+	# Every descriptor it may have is taken.
+	soft=$(prlimit --pid "$pid" --nofile --raw --noheadings -o SOFT | tr -d ' ')
+	prlimit --pid "$pid" --nofile=$((high + 1)): || fail "cannot lower the limit"
+	start_bg frecv 5 sh -c 'cd "$1" && shift && exec "$@"' sh "$T/recv" "$FRECV" 127.0.0.1 "$PORT"
+	drain frecv
+	n=0
+	until [ "$(grep -c 'accept4*(.* EMFILE' "$T/trace")" -ge 3 ]; do
+		n=$((n + 1))
+		[ "$n" -lt 400 ] || fail "accept did not fail: $(cat "$T/trace")"
+		sleep 0.05
+	done
+	prlimit --pid "$pid" --nofile="$soft": || fail "cannot raise the limit"
+	# Said once, however many tries; the client is served once it can be.
+	next_line fsend
+	[ "$LINE" = "fsend: accept: Too many open files (clients wait until there is room)" ] ||
+		fail "fsend: $LINE"
+	next_line fsend
+	case $LINE in *": 100000 bytes in "*", acknowledged") ;; *) fail "fsend: $LINE" ;; esac
+	wait_server frecv
+	expect_status "frecv, served once there was room" 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
+	kill -TERM "$pid"
+	drain fsend
+	wait_server fsend
+	expect_status "fsend -k on SIGTERM (under strace)" 143 "$RC"
+}
+
 slow_producer_on_stdin_reaches_the_receiver_at_once() {
 	# Held back for a whole chunk, the first line would never come, and
 	# frecv -t 2 would time out.
@@ -325,35 +362,15 @@ ipv4_client_is_logged_as_ipv4() {
 # ---- the network goes away ------------------------------------------------
 
 network_outage_ends_both_sides_within_their_timeout() {
-	need_root
-	command -v ip >/dev/null || skip "ip (iproute2) is not installed"
-	a=fxa$$ b=fxb$$
-	ip netns add $a 2>/dev/null || skip "cannot make network namespaces here"
-	AT_EXIT="ip netns del $a 2>/dev/null; ip netns del $b 2>/dev/null"
-	ip netns add $b
-	# A 1 Gbit/s link from 198.18.0.0/15, which exists only in here.
-	ip link add va$$ netns $a type veth peer name vb$$ netns $b
-	ip -n $a addr add 198.18.0.1/30 dev va$$
-	ip -n $b addr add 198.18.0.2/30 dev vb$$
-	ip -n $a link set va$$ up
-	ip -n $b link set vb$$ up
-	tc -n $a qdisc add dev va$$ root tbf rate 1gbit burst 256kb latency 20ms 2>/dev/null ||
-		skip "tc cannot shape the link (tbf)"
+	veth_link
 	head -c 1073741824 /dev/zero >"$T/f" 2>/dev/null || skip "no room for 1 GiB"
-	start_server fsend ip netns exec $a "$FSEND" -t 2 -b 198.18.0.1 0 "$T/f"
-	start_bg frecv 5 ip netns exec $b sh -c 'cd "$1" && exec "$2" -t 2 198.18.0.1 "$3"' \
+	start_server fsend ip netns exec "$NS_A" "$FSEND" -t 2 -b 198.18.0.1 0 "$T/f"
+	start_bg frecv 5 ip netns exec "$NS_B" sh -c 'cd "$1" && exec "$2" -t 2 198.18.0.1 "$3"' \
 		sh "$T/recv" "$FRECV" "$PORT"
 	drain frecv
 	# Cut the cable once 16 MiB have crossed.
-	rx=/sys/class/net/vb$$/statistics/rx_bytes
-	n=0
-	while [ "$(ip netns exec $b cat $rx)" -lt 16777216 ]; do
-		n=$((n + 1))
-		[ "$n" -lt 400 ] || fail "the transfer did not start"
-		sleep 0.05
-	done
-	ip -n $a link set va$$ down
-	ip -n $b link set vb$$ down
+	link_crossed 16777216
+	link_down
 	# -t 2, and a second more.
 	gone_within 3 "$frecv_pid"
 	gone_within 3 "$fsend_pid"

@@ -781,6 +781,11 @@ static int part_intact(struct fx_outfile *out)
 	return 0;
 }
 
+int fx_out_check(struct fx_outfile *out)
+{
+	return out->keep ? part_intact(out) : 0;
+}
+
 /* After the rename: is the file at the target the one written? */
 static int placed_ours(const struct fx_outfile *out)
 {
