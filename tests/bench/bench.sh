@@ -23,12 +23,19 @@
 #          the hash where the programs put it and forced into a thread and
 #          into the copying thread (FXFER_HASH_THREAD), against one pass of
 #          the library's SHA-256 and of OpenSSL's (openssl speed) over the file
+#   flaky  fsend --resume/frecv --resume --retry over the 1 Gbit/s link: once
+#          clean, once with the link down 3 s every 10 s, once through a relay
+#          (the tests' peer) that cuts every connection after 32 MiB: wall
+#          time against the clean run, reconnections, statuses (root only)
+#   fan-out one fsend -k, 1, 8 and 32 receivers at once over the link: the
+#          aggregate rate against the link's payload rate, and the slowest
+#          receiver's share (root only)
 #
 # usage: sh tests/bench/bench.sh BUILD_DIR [SECOND_BUILD_DIR]
 #   the second build (e.g. the portable preset) is measured as another row in
 #   the tmpfs, disk and link sections.
 # environment (sizes in bytes, or with K, M or G):
-#   FX_BENCH_SECTIONS  which sections, in this order (default "tmpfs disk link ack resume verify")
+#   FX_BENCH_SECTIONS  which sections, in this order (default "tmpfs disk link ack resume verify flaky fan-out")
 #   FX_BENCH_RUNS      runs per tool in each section (default 5)
 #   FX_BENCH_SIZE      tmpfs and tmpfs-to-disk file size (default 1G)
 #   FX_BENCH_DIR       where the tmpfs files go (default /dev/shm, else $TMPDIR)
@@ -39,6 +46,8 @@
 #   FX_BENCH_ACK_SIZE  the ack section's file (default 4G)
 #   FX_BENCH_ACK_RUNS  runs per build in the ack section (default 3)
 #   FX_BENCH_RESUME_SIZE the resume section's file (default 1G)
+#   FX_BENCH_FLAKY_SIZE  the flaky section's file (default 256M)
+#   FX_BENCH_FANOUT_SIZE each fan-out receiver's file (default 64M)
 #   FX_BENCH_UNBOUNDED a build configured with -DFX_WRITEBACK_BOUND=OFF, measured
 #                      against BUILD_DIR on tmpfs, on disk and in the ack section
 #                      (the bench target builds one and sets it)
@@ -71,9 +80,11 @@ disk_size=$(bytes "${FX_BENCH_DISK_SIZE:-2G}")
 link_size=$(bytes "${FX_BENCH_LINK_SIZE:-256M}")
 ack_size=$(bytes "${FX_BENCH_ACK_SIZE:-4G}")
 resume_size=$(bytes "${FX_BENCH_RESUME_SIZE:-1G}")
+flaky_size=$(bytes "${FX_BENCH_FLAKY_SIZE:-256M}")
+fanout_size=$(bytes "${FX_BENCH_FANOUT_SIZE:-64M}")
 runs=${FX_BENCH_RUNS:-5}
 ack_runs=${FX_BENCH_ACK_RUNS:-3}
-sections=${FX_BENCH_SECTIONS:-tmpfs disk link ack resume verify}
+sections=${FX_BENCH_SECTIONS:-tmpfs disk link ack resume verify flaky fan-out}
 chunk=${FX_BENCH_CHUNK:+-c $FX_BENCH_CHUNK}
 base=${FX_BENCH_DIR:-}
 [ -n "$base" ] || { [ -d /dev/shm ] && [ -w /dev/shm ] && base=/dev/shm; } || base=${TMPDIR:-/tmp}
@@ -457,20 +468,37 @@ link_setup() {
 	ip netns exec "$NS_S" tc qdisc add dev "fxs$$" root tbf rate 1gbit burst 256kb latency 20ms
 }
 
-section_link() {
-	echo
-	echo "== link: $(human "$link_size") from tmpfs to tmpfs between two network namespaces, 1 Gbit/s (tc tbf), runs per tool: $runs, alternating"
-	if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (network namespaces)"; return 0; fi
+# The link, or a line saying why the section is skipped (and 1).
+link_ready() {
+	if [ "$(id -u)" -ne 0 ]; then echo "skipped: needs root (network namespaces)"; return 1; fi
 	for c in ip tc; do
-		command -v $c >/dev/null || { echo "skipped: needs $c (apt-get install iproute2)"; return 0; }
+		command -v $c >/dev/null || { echo "skipped: needs $c (apt-get install iproute2)"; return 1; }
 	done
 	if ! link_setup 2>"$W/link.err"; then
 		echo "skipped: the namespaces could not be set up: $(head -1 "$W/link.err")"
-		return 0
+		return 1
 	fi
-	# The payload rate: tbf charges each segment as the frame it is on the
-	# veth, Ethernet header included (no preamble, FCS or gap: that is the
-	# wire's, not the shaper's), so payload = rate * MSS / (MSS + TCP + IP + 14).
+}
+
+link_down() {
+	ip -n "$NS_S" link set "fxs$$" down
+	ip -n "$NS_R" link set "fxr$$" down
+}
+link_up() {
+	ip -n "$NS_S" link set "fxs$$" up
+	ip -n "$NS_R" link set "fxr$$" up
+}
+
+link_teardown() {
+	ip netns del "$NS_S"; NS_S=""
+	ip netns del "$NS_R"; NS_R=""
+}
+
+# Say the link, and set payload to its payload rate in MB/s: tbf charges
+# each segment as the frame it is on the veth, Ethernet header included (no
+# preamble, FCS or gap: that is the wire's, not the shaper's), so payload =
+# rate * MSS / (MSS + TCP + IP + 14).
+link_payload() {
 	mtu=$(ip -n "$NS_S" -o link show "fxs$$" | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
 	ts=$(ip netns exec "$NS_S" cat /proc/sys/net/ipv4/tcp_timestamps 2>/dev/null || echo 1)
 	[ "$ts" = 0 ] && opt=0 || opt=12
@@ -478,6 +506,13 @@ section_link() {
 	payload=$(awk -v m="$mss" -v o="$opt" 'BEGIN { printf "%.2f", 1e9 / 8 * m / (m + 20 + o + 20 + 14) / 1e6 }')
 	echo "link: veth $NS_S 198.18.0.1/30 -> $NS_R 198.18.0.2/30, tbf rate 1gbit burst 256kb latency 20ms on the sender's side"
 	echo "payload rate: 1e9/8 * MSS / (MSS + $((20 + opt)) TCP + 20 IP + 14 Ethernet), MSS $mss (MTU $mtu$([ $opt = 12 ] && echo ", timestamps")) = $payload MB/s"
+}
+
+section_link() {
+	echo
+	echo "== link: $(human "$link_size") from tmpfs to tmpfs between two network namespaces, 1 Gbit/s (tc tbf), runs per tool: $runs, alternating"
+	link_ready || return 0
+	link_payload
 	kind=mem host=198.18.0.1 ns_s="ip netns exec $NS_S" ns_c="ip netns exec $NS_R"
 	lim=$((60 + link_size / 10000000))
 	make_src "$W/lsrc" "$link_size"
@@ -485,8 +520,7 @@ section_link() {
 	run_section link "$W/lsrc" "$W/ldst" "$runs" $tools
 	rm -f "$W/lsrc"
 	ns_s="" ns_c=""
-	ip netns del "$NS_S"; NS_S=""
-	ip netns del "$NS_R"; NS_R=""
+	link_teardown
 
 	gib=$(awk -v b="$link_size" 'BEGIN { print b / 1073741824 }')
 	printf '%-32s %8s %8s %8s %11s %11s %10s %10s\n' tool "wall s" "MB/s" "of link" "send CPU" "recv CPU" "RSS send" "RSS recv"
@@ -618,6 +652,151 @@ section_verify() {
 	ok verify fxt && ok verify fx && say_ratio "rss: fsend/frecv peak RSS send/recv, $(human "$size") verified, hash in a thread: $(med verify fxt 3) / $(med verify fxt 4) KiB (plain: $(med verify fx 3) / $(med verify fx 4) KiB)"
 }
 
+# ns_fsend ARGS...: fsend in the sending namespace, bound to 198.18.0.1, in
+# the background (fpid), its stderr in $W/fsend.err; fport is its port.
+ns_fsend() {
+	: >"$W/fsend.err"
+	timeout -k 5 "$lim" ip netns exec "$NS_S" "$B1/fsend" "$@" >/dev/null 2>"$W/fsend.err" &
+	fpid=$!
+	fport=""
+	n=0
+	while [ -z "$fport" ] && [ $n -lt 200 ]; do
+		fport=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$W/fsend.err")
+		n=$((n + 1))
+		[ -n "$fport" ] || sleep 0.05
+	done
+}
+
+# One flaky run: flaky_run CASE: clean, outage (the link down 3 s every 10 s,
+# from a second in) or relay (through peer flaky in the receiving namespace,
+# cutting every connection after 32 MiB).  Prints its row.
+flaky_run() {
+	rm -rf "$W/fr" && mkdir "$W/fr"
+	ns_fsend --resume -t 10 -b 198.18.0.1 0 "$W/fsrc"
+	host=198.18.0.1 port=$fport rpid="" opid=""
+	if [ "$1" = relay ]; then
+		ip netns exec "$NS_R" "$B1/tests/peer" flaky 198.18.0.1 "$fport" reset 33554432 1000000 \
+			2>"$W/relay.err" &
+		rpid=$!
+		port=""
+		n=0
+		until [ -n "$port" ] || [ $n -ge 200 ]; do
+			port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$W/relay.err")
+			n=$((n + 1))
+			[ -n "$port" ] || sleep 0.05
+		done
+		host=127.0.0.1
+	fi
+	if [ "$1" = outage ]; then
+		(sleep 1; while :; do link_down; sleep 3; link_up; sleep 7; done) &
+		opid=$!
+	fi
+	t0=$(now)
+	timeout -k 5 "$lim" ip netns exec "$NS_R" sh -c 'cd "$1" && shift && exec "$@"' sh "$W/fr" \
+		"$B1/frecv" --resume --retry 60 -t 2 "$host" "$port" >/dev/null 2>"$W/frecv.err"
+	crc=$?
+	t1=$(now)
+	wait "$fpid"
+	src=$?
+	[ -z "$opid" ] || { kill "$opid"; wait "$opid" 2>/dev/null; link_up; }
+	[ -z "$rpid" ] || { kill "$rpid"; wait "$rpid" 2>/dev/null; }
+	again=$(grep -c '; again in ' "$W/frecv.err")
+	exact=no
+	cmp -s "$W/fsrc" "$W/fr/receive.dat" && [ ! -e "$W/fr/receive.dat.part" ] && exact=yes
+	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+	echo "$1 $wall $again $src $crc $exact" >>"$W/flaky"
+	printf '%-44s %8.3f %14s %9s %6s\n' "$(flaky_label "$1")" "$wall" "$again" "$src/$crc" "$exact"
+	[ "$src/$crc/$exact" = 0/0/yes ] || failed="$failed flaky.$1"
+}
+
+flaky_label() {
+	case $1 in
+	clean) echo "clean" ;;
+	outage) echo "link down 3 s every 10 s" ;;
+	relay) echo "every connection cut after 32 MiB (reset)" ;;
+	esac
+}
+
+section_flaky() {
+	echo
+	echo "== flaky: $(human "$flaky_size") over the 1 Gbit/s link, fsend --resume -t 10 / frecv --resume --retry 60 -t 2, tmpfs to tmpfs"
+	link_ready || return 0
+	[ -x "$B1/tests/peer" ] || { echo "skipped: $B1/tests/peer (the tests' peer) is not built"; link_teardown; return 0; }
+	link_payload
+	lim=$((120 + flaky_size / 10000000))
+	make_src "$W/fsrc" "$flaky_size"
+	: >"$W/flaky"
+	printf '%-44s %8s %14s %9s %6s\n' case "wall s" reconnections "statuses" exact
+	for c in clean outage relay; do
+		flaky_run "$c"
+	done
+	rm -rf "$W/fsrc" "$W/fr"
+	link_teardown
+	clean=$(awk '$1 == "clean" { print $2 }' "$W/flaky")
+	for c in outage relay; do
+		say_ratio "flaky: $(flaky_label $c) vs clean: wall $(ratio "$(awk -v c=$c '$1 == c { print $2 }' "$W/flaky")" "$clean")x, $(awk -v c=$c '$1 == c { print $3 }' "$W/flaky") reconnections, statuses $(awk -v c=$c '$1 == c { print $4 "/" $5 }' "$W/flaky")"
+	done
+}
+
+# fanout_run N: one fsend -k -j N, N receivers at once, each to its own
+# directory.  Prints its row: the aggregate rate against the link's payload
+# rate, and the slowest receiver's share (its rate against N-th of the
+# link's payload rate).
+fanout_run() {
+	rm -rf "$W/fo" && mkdir "$W/fo"
+	ns_fsend -k -j "$1" -b 198.18.0.1 0 "$W/osrc"
+	t0=$(now)
+	i=0
+	while [ $i -lt "$1" ]; do
+		i=$((i + 1))
+		mkdir "$W/fo/$i"
+		(s=$(now)
+		 timeout -k 5 "$lim" ip netns exec "$NS_R" sh -c 'cd "$1" && shift && exec "$@"' sh \
+			"$W/fo/$i" "$B1/frecv" 198.18.0.1 "$fport" >/dev/null 2>"$W/fo/$i.err"
+		 echo "$? $s $(now)" >"$W/fo/$i.t") &
+	done
+	i=0
+	while [ $i -lt "$1" ]; do
+		i=$((i + 1))
+		until [ -s "$W/fo/$i.t" ]; do sleep 0.05; done
+	done
+	t1=$(now)
+	kill "$fpid" 2>/dev/null
+	wait "$fpid" 2>/dev/null
+	bad=0
+	i=0
+	while [ $i -lt "$1" ]; do
+		i=$((i + 1))
+		read -r rc s e <"$W/fo/$i.t"
+		[ "$rc" = 0 ] && cmp -s "$W/osrc" "$W/fo/$i/receive.dat" || bad=$((bad + 1))
+		echo "$s $e"
+		rm -rf "$W/fo/$i"
+	done >"$W/fo/times"
+	agg=$(awk -v n="$1" -v b="$fanout_size" -v a="$t0" -v z="$t1" 'BEGIN { printf "%.1f", n * b / (z - a) / 1e6 }')
+	slow=$(awk -v b="$fanout_size" '{ r = b / ($2 - $1) / 1e6; if (NR == 1 || r < m) m = r } END { printf "%.1f", m }' "$W/fo/times")
+	share=$(awk -v s="$slow" -v p="$payload" -v n="$1" 'BEGIN { printf "%.2f", s / (p / n) }')
+	of=$(awk -v a="$agg" -v p="$payload" 'BEGIN { printf "%.1f", 100 * a / p }')
+	printf '%10s %10s %12s %10s %14s %14s %8s\n' "$1" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" \
+		"$agg" "$of%" "$slow" "$share" "$bad"
+	say_ratio "fan-out: $1 receivers: aggregate $agg MB/s = $of% of the link's payload rate; slowest receiver $slow MB/s, $share of its fair share of the link; $bad failed or not exact"
+	[ "$bad" = 0 ] || failed="$failed fanout.$1"
+}
+
+section_fanout() {
+	echo
+	echo "== fan-out: one fsend -k, receivers at once over the 1 Gbit/s link, $(human "$fanout_size") each, tmpfs to tmpfs"
+	link_ready || return 0
+	link_payload
+	lim=$((120 + 32 * fanout_size / 10000000))
+	make_src "$W/osrc" "$fanout_size"
+	printf '%10s %10s %12s %10s %14s %14s %8s\n' receivers "wall s" "total MB/s" "of link" "slowest MB/s" "slowest share" failed
+	for n in 1 8 32; do
+		fanout_run "$n"
+	done
+	rm -rf "$W/osrc" "$W/fo"
+	link_teardown
+}
+
 # ---- the run ----
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //')
@@ -629,8 +808,9 @@ echo "peers: ${have_nc:-no OpenBSD nc} ${have_socat:-no socat}; every copy check
 
 for s in $sections; do
 	case $s in
-	tmpfs | disk | link | ack | resume | verify) "section_$s" ;;
-	*) echo "bench: unknown section $s (tmpfs, disk, link, ack, resume, verify)" >&2; failed="$failed $s" ;;
+	tmpfs | disk | link | ack | resume | verify | flaky) "section_$s" ;;
+	fan-out) section_fanout ;;
+	*) echo "bench: unknown section $s (tmpfs, disk, link, ack, resume, verify, flaky, fan-out)" >&2; failed="$failed $s" ;;
 	esac
 done
 
