@@ -143,6 +143,26 @@ receiver_gives_up_after_retry_seconds_without_a_byte() {
 		fail "the .part is not the file's start"
 }
 
+count_of_resumed_transfers_counts_only_those_acknowledged() {
+	random_file "$T/f" 1000000
+	start_server -k fsend "$FSEND" --resume -n 2 0 "$T/f"
+	# A client without --resume fails: it does not count.
+	run_frecv -t 1 127.0.0.1 "$PORT"
+	expect_status "plain frecv against fsend --resume" 74 "$RC"
+	next_line fsend
+	case $LINE in *"resume request: "*) ;; *) fail "fsend: $LINE" ;; esac
+	for i in 1 2; do
+		rm -f "$T/recv/receive.dat"
+		run_frecv --resume 127.0.0.1 "$PORT"
+		expect_status "frecv --resume $i" 0 "$RC"
+		same_file "$T/f" "$T/recv/receive.dat"
+	done
+	drain fsend
+	wait_server fsend
+	expect_status "fsend --resume -n 2, two of three acknowledged" 0 "$RC"
+	[ "$(grep -c ', acknowledged$' "$T/fsend.err")" -eq 2 ] || fail "$(cat "$T/fsend.err")"
+}
+
 outage_longer_than_the_receivers_timeout_heals_by_itself() {
 	veth_link
 	random_file "$T/f" 134217728

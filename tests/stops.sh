@@ -361,6 +361,27 @@ ipv4_client_is_logged_as_ipv4() {
 
 # ---- the network goes away ------------------------------------------------
 
+waiting_for_the_acknowledgement_probes_a_silent_peer() {
+	command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+	random_file "$T/f" 100000
+	start_server -k fsend "$FSEND" -t 30 0 "$T/f"
+	# A client that reads everything and never answers: fsend waits.
+	start_bg client 5 "$PEER" client noack 127.0.0.1 "$PORT"
+	next_line client # connected
+	next_line client # read everything
+	case $LINE in *"read everything") ;; *) fail "client: $LINE" ;; esac
+	# Whether its machine still answers is asked (keepalive), as soon as
+	# half the -t has passed without a word.
+	ss -tno "( sport = :$PORT )" >"$T/ss"
+	grep -q 'timer:(keepalive,1[0-5]sec' "$T/ss" || fail "no keepalive: $(cat "$T/ss")"
+	kill -TERM "$(pid_of fsend)"
+	drain fsend
+	wait_server fsend
+	expect_status "fsend stopped" 143 "$RC"
+	drain client
+	wait_server client
+}
+
 network_outage_ends_both_sides_within_their_timeout() {
 	veth_link
 	head -c 1073741824 /dev/zero >"$T/f" 2>/dev/null || skip "no room for 1 GiB"
