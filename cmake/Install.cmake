@@ -32,6 +32,12 @@ foreach(program IN ITEMS fsend frecv)
   install(FILES completion/fxfer.bash DESTINATION ${fx_completion_dir} RENAME ${program})
 endforeach()
 
+# Example systemd units for running fsend as a service, as documentation:
+# installed, never enabled (fsend(1), RUNNING AS A SERVICE).
+install(FILES packaging/systemd/fsend.socket packaging/systemd/fsend.service
+              packaging/systemd/fsend-inetd.socket packaging/systemd/fsend-inetd@.service
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+
 # The library, its header and the CMake package: find_package(fxfer) gives
 # the imported target fxfer::fxfer, which carries the include directory and
 # the PUBLIC definitions (_POSIX_C_SOURCE) to the consumer.

@@ -21,6 +21,9 @@ secs    -t --timeout
 -       --progress
 -       --resume
 -       --sha256
+-       --inetd
+-       --json
+rate    --limit-rate
 -       -h --help
 -       --version
 '
@@ -40,6 +43,8 @@ hex     --expect-sha256
 -       --progress
 -       --resume
 -       --sha256
+-       --json
+rate    --limit-rate
 -       -h --help
 -       --version
 '

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Chunk size: default and the bounds that -c enforces. */
 #define FX_CHUNK_DEFAULT ((size_t)1024 * 1024)
@@ -102,6 +103,10 @@ struct fx_xfer {
 	struct fx_sha256 *sha;     /* NULL, or a digest that every byte moved is
 	                              added to (see fx_sha256_init) */
 	int hash_thread;           /* with sha, where the hash runs: FX_HASH_AUTO */
+	uint64_t rate;             /* at most this many bytes a second, on average
+	                              since the start (0: no limit); see below */
+	struct timespec t0;        /* private: when the transfer started */
+	int paced;                 /* private: the kernel paces the socket */
 };
 
 /*
@@ -117,6 +122,14 @@ struct fx_xfer {
 #define FX_HASH_AUTO 0
 #define FX_HASH_THREAD 1
 #define FX_HASH_INLINE 2
+
+/*
+ * With x->rate, a transfer moves at most that many bytes a second: the
+ * sender's socket is paced by the kernel where it can be (Linux:
+ * SO_MAX_PACING_RATE, the packets spread evenly), else, and on the
+ * receiving side, the copy waits after each chunk until the bytes moved
+ * are no more than the rate allows for the time since the start.
+ */
 
 /*
  * Send everything readable from fd (a file, or a pipe) to the socket sock,
@@ -185,6 +198,12 @@ int fx_set_timeout(int fd, unsigned seconds);
  * seconds.  0 turns the probes off.  Returns 0, or -1 with errno set.
  */
 int fx_set_keepalive(int fd, unsigned seconds);
+
+/* Is fd a listening stream socket (one a service manager passed)? 1 or 0. */
+int fx_is_listener(int fd);
+
+/* Is fd a connected stream socket (inetd's standard input)? 1 or 0. */
+int fx_is_connection(int fd);
 
 /* accept(2) retrying EINTR; the new socket is blocking, close-on-exec, and
  * keeps urgent bytes in the stream (SO_OOBINLINE).  Returns it, or -1 with

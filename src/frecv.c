@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--expect-sha256 hex] [--max-size size] [--retry seconds] [--progress] [--resume] [--sha256] host port"
+#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--expect-sha256 hex] [--json] [--limit-rate rate] [--max-size size] [--retry seconds] [--progress] [--resume] [--sha256] host port"
 
 /* The bytes of a line that is not the resume line expected shown in the
  * message, at most: its start says enough (a file's bytes, a web request). */
@@ -113,6 +113,9 @@ static void usage(void)
 	       "      --max-size SIZE\n"
 	       "                    refuse a stream longer than SIZE bytes (K, M, G or T\n"
 	       "                    suffix; status 65)\n"
+	       "      --json        say every event on stderr as a JSON object, one a line\n"
+	       "      --limit-rate RATE\n"
+	       "                    receive at most RATE bytes a second (K, M or G suffix)\n"
 	       "  -t, --timeout SECS give up on a connect or a transfer idle this long\n"
 	       "                    (default 60, 0: never)\n"
 	       "      --retry SECS  retry a refused connection for up to SECS seconds\n"
@@ -336,6 +339,7 @@ static void drop_output(struct fx_outfile *out)
  */
 struct outcome {
 	int status;
+	int err;              /* the errno value behind it, 0 when none */
 	int said;             /* 1: already said (a usage error) */
 	int again;            /* --resume --retry: another attempt could change it */
 	int cut;              /* 1: it broke while the data came */
@@ -348,20 +352,23 @@ struct outcome {
 	char part[PATH_MAX + 8];   /* the .part file (--resume) */
 };
 
-/* The attempt failed with status: "thing: reason", to be said once. */
-static int fail(struct outcome *r, int status, const char *thing, const char *reason)
+/* The attempt failed with status: "thing: reason", to be said once; e is
+ * the errno value behind it (0: none). */
+static int fail(struct outcome *r, int status, int e, const char *thing, const char *reason)
 {
 	r->status = status;
+	r->err = e;
 	snprintf(r->thing, sizeof(r->thing), "%s", thing);
 	snprintf(r->reason, sizeof(r->reason), "%s", reason);
 	return status;
 }
 
 /* ... and trying again could change that (--resume --retry). */
-static int fail_again(struct outcome *r, int status, const char *thing, const char *reason)
+static int fail_again(struct outcome *r, int status, int e, const char *thing,
+                      const char *reason)
 {
 	r->again = 1;
-	return fail(r, status, thing, reason);
+	return fail(r, status, e, thing, reason);
 }
 
 /* A usage error, said at once in its two lines. */
@@ -377,8 +384,8 @@ static int output_refused(const struct opts *o, const struct fx_outfile *out, in
                           struct outcome *r)
 {
 	if (!out->why_part)
-		return fail(r, EX_CANTCREAT, o->output, out->why != NULL ? out->why : strerror(e));
-	return fail(r, EX_CANTCREAT, r->part, out->why);
+		return fail(r, EX_CANTCREAT, e, o->output, out->why != NULL ? out->why : strerror(e));
+	return fail(r, EX_CANTCREAT, 0, r->part, out->why);
 }
 
 /*
@@ -402,12 +409,12 @@ static int open_output(const struct opts *o, struct fx_outfile *out, struct outc
 	if (is_stdout(o->output)) {
 		/* Closed at start, or open for reading only (1<file). */
 		if (!tool_std_usable(STDOUT_FILENO, O_WRONLY))
-			return fail(r, EX_CANTCREAT, "standard output", strerror(EBADF));
+			return fail(r, EX_CANTCREAT, EBADF, "standard output", strerror(EBADF));
 		fx_out_use_fd(out, STDOUT_FILENO);
 		return EX_OK;
 	}
 	if (o->no_clobber && stat(o->output, &st) == 0 && S_ISREG(st.st_mode))
-		return fail(r, EX_CANTCREAT, o->output, strerror(EEXIST));
+		return fail(r, EX_CANTCREAT, EEXIST, o->output, strerror(EEXIST));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		/* The handler must know a named temporary file from its birth. */
@@ -435,7 +442,7 @@ static int open_output(const struct opts *o, struct fx_outfile *out, struct outc
 			return output_refused(o, out, errno, r);
 		waited = tool_seconds_since(&start);
 		if (o->c.timeout && waited >= (double)o->c.timeout)
-			return fail(r, EX_CANTCREAT, o->output, "no reader on the FIFO");
+			return fail(r, EX_CANTCREAT, 0, o->output, "no reader on the FIFO");
 		back_off(&pause, 200000000, o->c.timeout ? (double)o->c.timeout - waited : 0);
 	}
 }
@@ -478,7 +485,7 @@ static int connect_to(const struct opts *o, unsigned long retry, int *sock, stru
 		return EX_OK;
 	if (gai != 0) {
 		r->again = gai == EAI_AGAIN;
-		return fail(r, EX_NOHOST, o->host, gai_strerror(gai));
+		return fail(r, EX_NOHOST, 0, o->host, gai_strerror(gai));
 	}
 	int e = errno;
 	if (*sock >= 0)
@@ -486,9 +493,9 @@ static int connect_to(const struct opts *o, unsigned long retry, int *sock, stru
 	snprintf(thing, sizeof(thing), "%s port %s", o->host, o->port);
 	r->again = tool_net_status(e) == EX_UNAVAILABLE;
 	if (e == ECONNREFUSED && o->retry == 0)
-		return fail(r, EX_UNAVAILABLE, thing, "Connection refused (no sender listening "
+		return fail(r, EX_UNAVAILABLE, e, thing, "Connection refused (no sender listening "
 		            "yet? --retry SECS waits for one)");
-	return fail(r, tool_net_status(e), thing, tool_reason(e, o->c.timeout));
+	return fail(r, tool_net_status(e), e, thing, tool_reason(e, o->c.timeout));
 }
 
 /* The slowest hashing a server is given time for, in bytes a second: SHA-256
@@ -515,7 +522,7 @@ static int measure_part(const struct opts *o, struct fx_outfile *out, struct res
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (fstat(out->fd, &st) < 0 ||
 	    fx_sha256_file(out->fd, 0, (uint64_t)st.st_size, &rs->prefix) < 0)
-		return fail(r, EX_IOERR, r->part, strerror(errno));
+		return fail(r, EX_IOERR, errno, r->part, strerror(errno));
 	rs->have = (uint64_t)st.st_size;
 	if (o->c.verbose && !o->c.quiet)
 		tool_say("%s: %" PRIu64 " bytes kept, hashed in %.3f s", r->part, rs->have,
@@ -524,13 +531,13 @@ static int measure_part(const struct opts *o, struct fx_outfile *out, struct res
 }
 
 /* The server's answer to the resume request was not one: say what came. */
-static int no_reply(struct outcome *r, const char *thing, const char *what)
+static int no_reply(struct outcome *r, int e, const char *thing, const char *what)
 {
 	char reason[4 * FX_RESUME_MAX + 160];
 
 	snprintf(reason, sizeof(reason), "%s (fsend --resume answers the resume request; "
 	         "a server without it cannot resume)", what);
-	return fail(r, EX_PROTOCOL, thing, reason);
+	return fail(r, EX_PROTOCOL, e, thing, reason);
 }
 
 /*
@@ -548,7 +555,7 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 
 	fx_sha256_final(&copy, d);
 	if (fx_write_full(sock, line, fx_resume_request(line, rs->have, d)) < 0)
-		return fail_again(r, EX_IOERR, thing, tool_reason(errno, o->c.timeout));
+		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
 	/* The server hashes as many bytes before it answers: the wait for the
 	 * reply is -t plus a second for each REPLY_RATE of them. */
 	unsigned long wait = o->c.timeout ? o->c.timeout + (unsigned long)(rs->have / REPLY_RATE) : 0;
@@ -556,7 +563,7 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 	if (n < 0 && errno == ETIME) {
 		snprintf(what, sizeof(what), "the resume reply came too slowly: not whole within "
 		         "%lu s", wait);
-		return fail(r, EX_PROTOCOL, thing, what);
+		return fail(r, EX_PROTOCOL, 0, thing, what);
 	}
 	/* Silence: a server that does not speak --resume, or a network gone
 	 * (a server that does would have answered within the time). */
@@ -564,15 +571,15 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 	if (n < 0 && errno == ETIMEDOUT && wait != o->c.timeout) {
 		snprintf(what, sizeof(what), "no reply within %lu s (-t %lu, and a second for "
 		         "each 100 MiB kept, which the server hashes first)", wait, o->c.timeout);
-		return no_reply(r, thing, what);
+		return no_reply(r, ETIMEDOUT, thing, what);
 	}
 	if (n < 0 && errno == ETIMEDOUT)
-		return no_reply(r, thing, tool_reason(errno, o->c.timeout));
+		return no_reply(r, ETIMEDOUT, thing, tool_reason(errno, o->c.timeout));
 	/* A reset: the server gave up or died (it may well speak --resume). */
 	if (n < 0)
-		return fail(r, EX_IOERR, thing, strerror(errno));
+		return fail(r, EX_IOERR, errno, thing, strerror(errno));
 	if (n == 0)
-		return no_reply(r, thing, "closed without a resume reply");
+		return no_reply(r, 0, thing, "closed without a resume reply");
 	if (fx_resume_reply_parse(line, (size_t)n, &rs->size, &rs->from) < 0) {
 		int e = errno;
 		fx_escape(shown, sizeof(shown), line, (size_t)n < SHOWN ? (size_t)n : SHOWN);
@@ -581,22 +588,22 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 		         e == ERANGE ? "a broken resume reply: \"%s%s\" (it would go on from beyond "
 		                       "the file's end)" :
 		         "not a resume reply: \"%s%s\"", shown, (size_t)n > SHOWN ? "..." : "");
-		return e == EINVAL ? no_reply(r, thing, what) : fail(r, EX_PROTOCOL, thing, what);
+		return e == EINVAL ? no_reply(r, 0, thing, what) : fail(r, EX_PROTOCOL, 0, thing, what);
 	}
 	if (rs->from != 0 && rs->from != rs->have) {
 		snprintf(what, sizeof(what), "the server would go on from byte %" PRIu64
 		         ", but the .part file holds %" PRIu64, rs->from, rs->have);
-		return fail(r, EX_PROTOCOL, thing, what);
+		return fail(r, EX_PROTOCOL, 0, thing, what);
 	}
 	if (o->max_size != 0 && rs->size > o->max_size) {
 		snprintf(what, sizeof(what), "a file of %" PRIu64 " bytes, more than %" PRIu64
 		         " (--max-size): connection reset", rs->size, o->max_size);
-		return fail(r, EX_DATAERR, thing, what);
+		return fail(r, EX_DATAERR, 0, thing, what);
 	}
 	if (rs->from == 0 && rs->have > 0) {
 		/* Never a mix of two versions: what is kept goes. */
 		if (ftruncate(out->fd, 0) < 0)
-			return fail(r, EX_IOERR, r->part, strerror(errno));
+			return fail(r, EX_IOERR, errno, r->part, strerror(errno));
 		if (!silent)
 			tool_say("%s: the %" PRIu64 " bytes kept are not the start of the server's "
 			         "file: starting over", r->part, rs->have);
@@ -605,7 +612,7 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 		         rs->size);
 	}
 	if (lseek(out->fd, (off_t)rs->from, SEEK_SET) < 0)
-		return fail(r, EX_IOERR, r->part, strerror(errno));
+		return fail(r, EX_IOERR, errno, r->part, strerror(errno));
 	return EX_OK;
 }
 
@@ -641,18 +648,18 @@ static int broken(const struct opts *o, const struct fx_xfer *x, const struct re
 	if (e == EMSGSIZE && !x->out_failed && o->resume) {
 		snprintf(what, sizeof(what), "more than the %" PRIu64 " bytes the server "
 		         "announced: connection reset", rs->size);
-		return fail(r, EX_PROTOCOL, thing, what);
+		return fail(r, EX_PROTOCOL, 0, thing, what);
 	}
 	if (e == EMSGSIZE && !x->out_failed) {
 		snprintf(what, sizeof(what), "more than %" PRIu64 " bytes (--max-size): "
 		         "connection reset", o->max_size);
-		return fail(r, EX_DATAERR, thing, what);
+		return fail(r, EX_DATAERR, 0, thing, what);
 	}
 	if (x->out_failed)
-		return fail(r, EX_IOERR, o->shown, strerror(e));
+		return fail(r, EX_IOERR, e, o->shown, strerror(e));
 	/* The connection broke: the next one goes on from what is kept. */
 	r->cut = 1;
-	return fail_again(r, EX_IOERR, thing, tool_reason(e, o->c.timeout));
+	return fail_again(r, EX_IOERR, e, thing, tool_reason(e, o->c.timeout));
 }
 
 /*
@@ -679,7 +686,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		close(sock); /* a reset: armed since the connect */
 		drop_output(out);
 		/* EACCES: a file planted at the target meanwhile. */
-		return fail(r, e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR,
+		return fail(r, e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR, e,
 		            o->shown, strerror(e));
 	}
 	sigfillset(&all);
@@ -691,7 +698,7 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		close(sock); /* a reset: armed since the connect */
 		fx_out_abort(out);
 		part_fd = -1;
-		return fail_again(r, EX_IOERR, thing, strerror(e));
+		return fail_again(r, EX_IOERR, e, thing, strerror(e));
 	}
 	int rc = o->no_clobber ? fx_out_commit_new(out) : fx_out_commit(out);
 	e = errno;
@@ -703,14 +710,14 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 			/* Another process at the .part file: what it holds is
 			 * proved again, next time, before a byte is taken. */
 			r->again = !out->placed;
-			return fail(r, EX_IOERR, r->part, out->why);
+			return fail(r, EX_IOERR, e, r->part, out->why);
 		}
 		if (out->placed) {
 			snprintf(reason, sizeof(reason), "replaced, but not synced to disk: %s",
 			         strerror(e));
-			return fail(r, EX_IOERR, o->shown, reason);
+			return fail(r, EX_IOERR, e, o->shown, reason);
 		}
-		return fail(r, e == EEXIST || e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR,
+		return fail(r, e == EEXIST || e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR, e,
 		            o->shown, out->why != NULL ? out->why : strerror(e));
 	}
 	if (fx_write_full(sock, ack, ack_len) < 0) {
@@ -718,12 +725,42 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock,
 		close(sock);
 		snprintf(reason, sizeof(reason),
 		         "stored, but the acknowledgement could not be sent: %s", strerror(e));
-		return fail(r, EX_PROTOCOL, o->shown, reason);
+		return fail(r, EX_PROTOCOL, e, o->shown, reason);
 	}
 	/* A reset now could discard the acknowledgement on its way. */
 	(void)fx_clear_reset_on_close(sock);
 	close(sock);
 	return EX_OK;
+}
+
+/*
+ * The file is stored and acknowledged: an event "done" with the figures
+ * (bytes moved this time, the file's size), its human form the -v summary,
+ * or on a terminal the meter's last figures.
+ */
+static void stored(const struct opts *o, int silent, struct tool_meter *m, uint64_t bytes,
+                   uint64_t size, const uint8_t digest[FX_SHA256_LEN], const char *thing)
+{
+	char figures[128], summary[512], hex[FX_SHA256_HEX_LEN + 1];
+	int hashed = o->sha256 || o->expect;
+	struct tool_field f[] = {
+		TOOL_F_STR("peer", m->peer),
+		TOOL_F_U64("bytes", bytes),
+		TOOL_F_REAL("seconds", tool_seconds_since(&m->start)),
+		TOOL_F_STR("path", strcmp(o->output, "-") == 0 ? NULL : o->output),
+		TOOL_F_U64("size", size),
+		TOOL_F_STR("sha256", hashed ? fx_sha256_hex(digest, hex) : NULL),
+	};
+
+	if (o->c.verbose && !silent) {
+		tool_figures(figures, sizeof(figures), m, bytes);
+		snprintf(summary, sizeof(summary), "%s from %s", figures, thing);
+	} else {
+		/* On a terminal, what moved stays on the screen once the meter
+		 * is gone (the meter was off when silent). */
+		tool_meter_final(m, o->shown, bytes, "stored");
+	}
+	tool_emit("done", o->c.verbose && !silent ? summary : NULL, f, hashed ? 6 : 5);
 }
 
 /* The meter, and when the last byte was stored: --retry's clock starts
@@ -758,7 +795,7 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	struct fx_xfer x;
 	struct fx_sha256 sha;
 	uint8_t digest[FX_SHA256_LEN];
-	char thing[300], sum[96], got[FX_SHA256_HEX_LEN + 1], want[FX_SHA256_HEX_LEN + 1];
+	char thing[300], peer[320], got[FX_SHA256_HEX_LEN + 1], want[FX_SHA256_HEX_LEN + 1];
 	int status, sock;
 
 	memset(r, 0, sizeof(*r));
@@ -782,6 +819,9 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		return status;
 	}
 	snprintf(thing, sizeof(thing), "%s port %s", o->host, o->port);
+	if (fx_peer_name(sock, peer, sizeof(peer)) < 0)
+		snprintf(peer, sizeof(peer), "%s", thing);
+	p.m.peer = peer;
 	r->at = rs.have;
 	if (o->resume && (status = agree_offset(o, silent, &out, sock, thing, &rs, r)) != EX_OK) {
 		close(sock); /* a reset: armed since the connect */
@@ -789,7 +829,8 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		return status;
 	}
 	r->size = rs.size;
-	tool_meter_start(&p.m, !silent && (o->c.progress || isatty(STDERR_FILENO)), rs.size);
+	tool_meter_start(&p.m, !silent && (o->c.progress || tool_json_mode() || isatty(STDERR_FILENO)),
+	                 rs.size);
 	p.m.base = rs.from;
 	/* Resumed, the digest covers the kept bytes too: the whole file. */
 	if (rs.from > 0)
@@ -799,7 +840,7 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	x = (struct fx_xfer){ .chunk = o->c.chunk, .progress = on_progress, .arg = &p,
 	                      .max = o->resume ? rs.size - rs.from : o->max_size,
 	                      .sha = o->sha256 || o->expect ? &sha : NULL,
-	                      .hash_thread = o->c.hash_thread };
+	                      .hash_thread = o->c.hash_thread, .rate = o->c.rate };
 	status = receive(sock, out.fd, &x, o->resume);
 	int e = errno;
 	tool_meter_end(&p.m);
@@ -810,7 +851,7 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		snprintf(what, sizeof(what), "the stream ended after %" PRIu64 " of %" PRIu64
 		         " bytes", r->at, rs.size);
 		r->cut = 1;
-		status = fail_again(r, EX_IOERR, thing, what);
+		status = fail_again(r, EX_IOERR, 0, thing, what);
 	} else if (status < 0) {
 		status = broken(o, &x, &rs, e, thing, r);
 	}
@@ -830,7 +871,7 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		r->at = 0;
 		snprintf(what, sizeof(what), "received sha256 %s, expected %s",
 		         fx_sha256_hex(digest, got), fx_sha256_hex(o->expected, want));
-		return fail(r, EX_DATAERR, o->shown, what);
+		return fail(r, EX_DATAERR, 0, o->shown, what);
 	}
 	/* What the .part file must hold, unless another process changed it:
 	 * checked before a digest is said to be the file's, and at the commit
@@ -840,7 +881,7 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		close(sock); /* a reset: armed since the connect */
 		drop_output(&out);
 		r->kept = r->at;
-		return fail_again(r, EX_IOERR, r->part, out.why);
+		return fail_again(r, EX_IOERR, EBUSY, r->part, out.why);
 	}
 	/* The digest line was asked for: it is out before the file is stored,
 	 * or nothing is. */
@@ -848,18 +889,11 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		e = errno;
 		close(sock); /* a reset: armed since the connect */
 		drop_output(&out);
-		return fail(r, EX_IOERR, tool_stream_name(msg), strerror(e));
+		return fail(r, EX_IOERR, e, tool_stream_name(msg), strerror(e));
 	}
 	if ((status = store(o, &out, sock, thing, digest, r)) != EX_OK)
 		return status;
-	if (o->c.verbose && !silent) {
-		tool_summary(sum, sizeof(sum), &p.m, x.bytes);
-		tool_say("%s from %s", sum, thing);
-	} else {
-		/* On a terminal, what moved stays on the screen once the meter
-		 * is gone (the meter was off when silent). */
-		tool_meter_final(&p.m, o->shown, x.bytes, "stored");
-	}
+	stored(o, silent, &p.m, x.bytes, r->at, digest, thing);
 	errno = 0; /* for tool_flush */
 	if (!silent)
 		fprintf(msg, "received file data\n");
@@ -870,24 +904,33 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	return EX_OK;
 }
 
-/* --resume --retry: the line before the next attempt, "where it broke, why,
- * and when it tries again". */
+/* --resume --retry: before the next attempt, an event "retry": where it
+ * broke, why, and when it tries again. */
 static void say_retry(const struct opts *o, const struct outcome *r, unsigned wait)
 {
-	char at[32], size[32], shown[PATH_MAX * 4];
+	char at[32], size[32], shown[PATH_MAX * 4], line[PATH_MAX * 4 + sizeof(r->reason) + 200];
+	struct tool_field f[5] = { TOOL_F_U64("wait", wait), TOOL_F_U64("retry", o->retry) };
+	size_t n = 2;
 
-	if (o->c.quiet)
-		return;
+	if (r->cut) {
+		f[n++] = (struct tool_field)TOOL_F_U64("at", r->at);
+		f[n++] = (struct tool_field)TOOL_F_U64("total", r->size);
+	}
+	if (tool_errno_name(r->err) != NULL)
+		f[n++] = (struct tool_field)TOOL_F_STR("errno", tool_errno_name(r->err));
+
 	if (r->cut) {
 		tool_human(at, sizeof(at), (double)r->at);
 		tool_human(size, sizeof(size), (double)r->size);
 		fx_escape(shown, sizeof(shown), o->output, strlen(o->output));
-		tool_say("%s: cut at %s of %s: %s; again in %u s (--retry %lu)", shown, at, size,
-		         r->reason, wait, o->retry);
+		snprintf(line, sizeof(line), "%s: cut at %s of %s: %s; again in %u s (--retry %lu)",
+		         shown, at, size, r->reason, wait, o->retry);
 	} else {
 		fx_escape(shown, sizeof(shown), r->thing, strlen(r->thing));
-		tool_say("%s: %s; again in %u s (--retry %lu)", shown, r->reason, wait, o->retry);
+		snprintf(line, sizeof(line), "%s: %s; again in %u s (--retry %lu)", shown, r->reason,
+		         wait, o->retry);
 	}
+	tool_emit("retry", o->c.quiet && !tool_json_mode() ? NULL : line, f, n);
 }
 
 /* How long the next attempt waits: pause, or what is left of the budget
@@ -910,6 +953,7 @@ int main(int argc, char **argv)
 	int status;
 
 	tool_init("frecv");
+	tool_scan_json(argc, argv);
 	memset(&o, 0, sizeof(o));
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
@@ -936,7 +980,7 @@ int main(int argc, char **argv)
 		snprintf(r.reason + n, sizeof(r.reason) - n, " (no byte stored for %lu s: gave up, "
 		         "--retry %lu)", o.retry, o.retry);
 	}
-	tool_fail(status, r.thing, r.reason);
+	tool_fail_errno(status, r.err, r.thing, r.reason);
 	/* Given up after tries: what the .part file holds now. */
 	struct stat st;
 	if (!first && r.kept == 0 && stat(r.part, &st) == 0)

@@ -4,6 +4,7 @@
  * process supervise.c gives it), mapping each outcome to an exit status.
  */
 #include "fxfer.h"
+#include "service.h"
 #include "supervise.h"
 #include "tool_digest.h"
 #include "tool_meter.h"
@@ -26,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--allow net] [--progress] [--resume] [--sha256] port file"
+#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--allow net] [--json] [--limit-rate rate] [--progress] [--resume] [--sha256] port file"
+#define SYNOPSIS_INETD "--inetd [-qv] [-c size] [-t seconds] [--allow net] [--json] [--limit-rate rate] [--progress] [--resume] [--sha256] file"
 
 /* The bytes of a line that is not the resume line expected shown in the
  * message, at most: its start says enough (a file's bytes, a web request). */
@@ -38,14 +40,20 @@
 static void usage(void)
 {
 	printf("usage: fsend " SYNOPSIS "\n"
+	       "       fsend " SYNOPSIS_INETD "\n"
 	       "Listen on port (0: any free port), send file to each client, and wait\n"
 	       "for its acknowledgement.\n\n"
 	       "      --allow NET     serve only clients from NET, ADDR or ADDR/PREFIX\n"
 	       "                      (repeatable; others are reset, and do not count)\n"
 	       "  -b, --bind ADDR     listen on ADDR only (default: every address)\n"
 	       "  -c, --chunk SIZE    move SIZE bytes per call, 1 to 16M (default 1M)\n"
+	       "      --inetd         serve the one connection on standard input (inetd,\n"
+	       "                      systemd Accept=yes); no port operand\n"
 	       "  -j, --jobs N        serve at most N clients at once (default 16)\n"
+	       "      --json          say every event on stderr as a JSON object, one a line\n"
 	       "  -k, --keep-open     keep listening after a transfer, like nc -k\n"
+	       "      --limit-rate RATE\n"
+	       "                      send at most RATE bytes a second (K, M or G suffix)\n"
 	       "  -n, --count N       serve exactly N clients, then exit\n"
 	       "  -t, --timeout SECS  fail a transfer idle this long (default 60, 0: never)\n"
 	       "  -q, --quiet         print only errors (and the listening line for port 0,\n"
@@ -58,7 +66,8 @@ static void usage(void)
 	       "                      client that stored the same (frecv --sha256)\n"
 	       "  -h, --help          print this help and exit\n"
 	       "      --version       print the version and exit\n"
-	       "file \"-\" sends standard input (to one client).\n");
+	       "file \"-\" sends standard input (to one client).  Sockets passed by a\n"
+	       "service manager (LISTEN_FDS) are served instead of port.\n");
 }
 
 struct opts {
@@ -70,6 +79,7 @@ struct opts {
 	unsigned long jobs;
 	int sha256;             /* --sha256 */
 	int resume;             /* --resume */
+	int inetd;              /* --inetd */
 	struct fx_net allow[ALLOW_MAX]; /* --allow; none: everyone */
 	size_t nallow;
 	struct tool_opts c;
@@ -99,6 +109,24 @@ static int operands_error(int n, char **ops, const char *count_arg)
 	return tool_usage_error(NULL, reason);
 }
 
+/* --inetd: one operand, the file; one connection, so no -k or -n. */
+static int inetd_args(int argc, char **argv, struct opts *o, int keep_or_count)
+{
+	if (keep_or_count)
+		return tool_usage_error("--inetd", "serves the one connection on standard input: "
+		                        "not with -k or -n");
+	if (argc - optind != 1)
+		return tool_usage_error(NULL, argc - optind == 0 ?
+		                        "missing operand FILE (fsend --inetd FILE)" :
+		                        "--inetd takes one operand, FILE, and no port "
+		                        "(fsend --inetd FILE)");
+	o->file = argv[optind];
+	o->port = "";
+	if (strcmp(o->file, "-") == 0)
+		return tool_usage_error("-", "standard input is the connection (--inetd)");
+	return EX_OK;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -109,6 +137,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "count", required_argument, NULL, 'n' },
 		{ "sha256", no_argument, NULL, 'H' },
 		{ "resume", no_argument, NULL, 'U' },
+		{ "inetd", no_argument, NULL, 'I' },
 		TOOL_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -153,6 +182,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'U':
 			o->resume = 1;
 			break;
+		case 'I':
+			o->inetd = 1;
+			break;
 		case 'n':
 			if (tool_number("count", optarg, 1, 1000000000, &o->count) < 0)
 				return EX_USAGE;
@@ -168,6 +200,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		o->count = 0;
 	if (tool_environment(&o->c) < 0)
 		return EX_USAGE;
+	if (o->inetd)
+		return inetd_args(argc, argv, o, keep || counted);
 	if (argc - optind != 2)
 		return operands_error(argc - optind, argv + optind, counted ? count_arg : NULL);
 	o->port = argv[optind];
@@ -242,33 +276,67 @@ fail:
 	return tool_fail(EX_NOINPUT, path, strerror(e));
 }
 
-/* For a person at a terminal: the command to run on the other side (the
- * listening line name ends with the port), as croc and wormhole print. */
-static void tell_receiver(const struct opts *o, const char *name)
+/*
+ * The command to run on the other side, as croc and wormhole print it: an
+ * event "receiver"; its human line only for a person at a terminal.  It
+ * carries the options the receiver needs, and for standard input a form
+ * for a stream.  port is the listening port.
+ */
+static void tell_receiver(const struct opts *o, const char *port)
 {
-	char host[256], shown[256];
-	const char *port = strrchr(name, ':');
+	char host[256], shown[256], command[640];
+	struct tool_field f[] = { TOOL_F_STR("command", command) };
 
-	if (port == NULL)
-		return;
 	if (o->bind != NULL && strcmp(o->bind, "0.0.0.0") != 0 && strcmp(o->bind, "::") != 0)
 		snprintf(host, sizeof(host), "%s", o->bind);
 	else if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
 		return;
 	host[sizeof(host) - 1] = '\0';
 	fx_escape(shown, sizeof(shown), host, strlen(host));
-	tool_say("on the receiving machine: frecv %s %s", shown, port + 1);
+	snprintf(command, sizeof(command), "frecv%s%s%s %s %s%s", o->resume ? " --resume" : "",
+	         o->sha256 ? " --sha256" : "", strcmp(o->file, "-") == 0 ? " -o -" : "", shown,
+	         port, strcmp(o->file, "-") == 0 ? " > received" : "");
+	char line[sizeof(command) + 40];
+	snprintf(line, sizeof(line), "on the receiving machine: %s", command);
+	tool_emit("receiver", !o->c.quiet && isatty(STDERR_FILENO) ? line : NULL, f, 1);
 }
 
-static int listen_on(const struct opts *o, int *lfd)
+/* Say where fsend listens (an event "listening"): scripts wait for this
+ * line to learn the port (port 0), even with -q. */
+static void announce(const struct opts *o, int lfd, int first)
+{
+	char name[80], address[80], line[100];
+	const char *colon;
+
+	if (fx_sock_name(lfd, name, sizeof(name)) < 0 || (colon = strrchr(name, ':')) == NULL)
+		return;
+	/* "[::]:9000" is the address "::" and the port 9000. */
+	snprintf(address, sizeof(address), "%.*s", (int)(colon - name), name);
+	if (address[0] == '[') {
+		memmove(address, address + 1, strlen(address));
+		address[strcspn(address, "]")] = '\0';
+	}
+	struct tool_field f[] = { TOOL_F_STR("address", address),
+	                          TOOL_F_U64("port", strtoul(colon + 1, NULL, 10)) };
+	snprintf(line, sizeof(line), "listening on %s", name);
+	tool_emit("listening", !o->c.quiet || o->port_num == 0 ? line : NULL, f, 2);
+	if (first)
+		tell_receiver(o, colon + 1);
+}
+
+/* Listen on the port operand (or take the sockets a service manager
+ * passed): lfds[0..*n) to accept on. */
+static int listen_on(const struct opts *o, int *lfds, size_t *n)
 {
 	char name[80];
-	int gai;
+	int gai, got = svc_listeners(lfds, SV_LISTEN_MAX);
 
-	*lfd = fx_tcp_listen(o->bind, o->port, &gai);
-	if (*lfd < 0 && gai != 0)
-		return tool_fail(EX_NOHOST, o->bind ? o->bind : "listen", gai_strerror(gai));
-	if (*lfd < 0) {
+	if (got < 0)
+		return EX_CONFIG;
+	*n = got > 0 ? (size_t)got : 1;
+	if (got == 0 && (lfds[0] = fx_tcp_listen(o->bind, o->port, &gai)) < 0) {
+		if (gai != 0)
+			return tool_fail(EX_NOHOST, o->bind ? o->bind : "listen", gai_strerror(gai));
 		int e = errno;
 		if (o->bind != NULL) /* the address, most likely, is what failed */
 			snprintf(name, sizeof(name), "%.50s port %s", o->bind, o->port);
@@ -276,16 +344,11 @@ static int listen_on(const struct opts *o, int *lfd)
 			snprintf(name, sizeof(name), "port %s", o->port);
 		/* No transfer failed: nothing could listen (an address that
 		 * cannot be bound, EINVAL for some), or the system ran out. */
-		return tool_fail(e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM ?
-		                 EX_OSERR : EX_UNAVAILABLE, name, strerror(e));
+		return tool_fail_errno(e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM ?
+		                       EX_OSERR : EX_UNAVAILABLE, e, name, strerror(e));
 	}
-	if (fx_sock_name(*lfd, name, sizeof(name)) < 0)
-		snprintf(name, sizeof(name), "port %s", o->port);
-	/* Scripts wait for this line to learn the port (port 0), even with -q. */
-	if (!o->c.quiet || o->port_num == 0)
-		tool_say("listening on %s", name);
-	if (!o->c.quiet && isatty(STDERR_FILENO))
-		tell_receiver(o, name);
+	for (size_t i = 0; i < *n; i++)
+		announce(o, lfds[i], i == 0);
 	return EX_OK;
 }
 
@@ -297,6 +360,7 @@ struct outcome {
 	char verified[FX_SHA256_HEX_LEN + 1];  /* the digest both sides agree on */
 	double ack_after;   /* seconds from the last byte to the acknowledgement */
 	uint64_t from;      /* --resume: where the client's part began */
+	int err;            /* the errno behind a failure, 0 when none */
 };
 
 static int end(struct outcome *r, int status, const char *thing, const char *reason)
@@ -305,6 +369,13 @@ static int end(struct outcome *r, int status, const char *thing, const char *rea
 	r->thing = thing;
 	snprintf(r->reason, sizeof(r->reason), "%s", reason);
 	return status;
+}
+
+/* end() for a failure that errno e says. */
+static int end_errno(struct outcome *r, int status, int e, const char *thing, const char *reason)
+{
+	r->err = e;
+	return end(r, status, thing, reason);
 }
 
 /*
@@ -415,7 +486,7 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 	if (n < 0 && (errno == ECONNRESET || errno == EPIPE))
 		return no_request(r, "the client reset the connection without one");
 	if (n < 0 && errno != ETIMEDOUT)
-		return end(r, EX_IOERR, peer, strerror(errno));
+		return end_errno(r, EX_IOERR, errno, peer, strerror(errno));
 	if (n < 0)
 		return no_request(r, tool_reason(errno, o->c.timeout));
 	if (n == 0)
@@ -434,10 +505,11 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 	if (have <= (uint64_t)size) {
 		if (fx_sha256_file(in->fd, 0, have, &prefix) < 0) {
 			struct stat now;
-			return end(r, EX_IOERR, o->file, errno == EIO && fstat(in->fd, &now) == 0 &&
-			           (uint64_t)now.st_size < have ?
-			           "file shrank while the client's part of it was hashed" :
-			           strerror(errno));
+			int e = errno;
+			if (e == EIO && fstat(in->fd, &now) == 0 && (uint64_t)now.st_size < have)
+				return end(r, EX_IOERR, o->file,
+				           "file shrank while the client's part of it was hashed");
+			return end_errno(r, EX_IOERR, e, o->file, strerror(e));
 		}
 		copy = prefix;
 		fx_sha256_final(&copy, ours);
@@ -445,9 +517,9 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 			r->from = have;
 	}
 	if (fx_write_full(sock, line, fx_resume_reply(line, (uint64_t)size, r->from)) < 0)
-		return end(r, EX_IOERR, peer, tool_reason(errno, o->c.timeout));
+		return end_errno(r, EX_IOERR, errno, peer, tool_reason(errno, o->c.timeout));
 	if (lseek(in->fd, (off_t)r->from, SEEK_SET) < 0)
-		return end(r, EX_IOERR, o->file, strerror(errno));
+		return end_errno(r, EX_IOERR, errno, o->file, strerror(errno));
 	if (x->sha != NULL && r->from > 0)
 		*x->sha = prefix;
 	if (o->c.verbose)
@@ -477,7 +549,7 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 	ssize_t n;
 
 	if (fx_set_timeout(sock, (unsigned)o->c.timeout) < 0)
-		return end(r, EX_IOERR, "socket", strerror(errno));
+		return end_errno(r, EX_IOERR, errno, "socket", strerror(errno));
 	/* The file as it is now, when the first byte goes. */
 	if (S_ISREG(st.st_mode) && fstat(in->fd, &st) == 0 &&
 	    (at = lseek(in->fd, 0, SEEK_CUR)) >= 0)
@@ -492,7 +564,7 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 		m->base = r->from;
 	}
 	if (fx_send_stream(sock, in->fd, x) < 0)
-		return end(r, EX_IOERR, x->out_failed ? peer : o->file,
+		return end_errno(r, EX_IOERR, errno, x->out_failed ? peer : o->file,
 		           x->out_failed ? tool_reason(errno, o->c.timeout) : strerror(errno));
 	if (x->bytes < (uint64_t)size)
 		return end(r, EX_IOERR, o->file, "file shrank while being sent");
@@ -513,7 +585,7 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 		/* On a terminal the line stands alone, not after the meter. */
 		tool_meter_end(m);
 		if (tool_sha256_line(stdout, sent, o->file) < 0)
-			return end(r, EX_IOERR, "standard output", strerror(errno));
+			return end_errno(r, EX_IOERR, errno, "standard output", strerror(errno));
 	}
 	/* A reset that came meanwhile fails the half-close with ENOTCONN: say
 	 * what happened to the connection instead. */
@@ -521,7 +593,7 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 		int e = errno;
 		if (fx_conn_check(sock) < 0)
 			e = errno;
-		return end(r, EX_IOERR, peer, strerror(e));
+		return end_errno(r, EX_IOERR, e, peer, strerror(e));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &last);
 
@@ -532,7 +604,8 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((n = read_ack(sock, ack, o, &old)) < 0)
-		return end(r, EX_PROTOCOL, "delivery unconfirmed", tool_reason(errno, o->c.timeout));
+		return end_errno(r, EX_PROTOCOL, errno, "delivery unconfirmed",
+		                 tool_reason(errno, o->c.timeout));
 	/* sendfile hands the socket the file's pages, not copies: until the
 	 * client had them all, a write to the file could still change what it
 	 * received.  It has them all now; the file must still be as it was.
@@ -561,7 +634,10 @@ static int admit(int sock, const char *peer, void *arg)
 	for (size_t i = 0; i < o->nallow; i++)
 		if (fx_net_match(&o->allow[i], (struct sockaddr *)&ss))
 			return 1;
-	tool_say("%s: not allowed (--allow), connection reset", peer);
+	char line[160];
+	struct tool_field f[] = { TOOL_F_STR("peer", peer), TOOL_F_STR("outcome", "refused") };
+	snprintf(line, sizeof(line), "%s: not allowed (--allow), connection reset", peer);
+	tool_emit("client", line, f, 2);
 	return 0;
 }
 
@@ -586,22 +662,75 @@ static void input_handed(void *arg)
 }
 
 /*
- * The child process serving one client: report the outcome in one line
- * (with the peer's address when fsend serves more than one client) and
- * return its status.
+ * How the transfer ended, said once: an event "done" or "error", with the
+ * figures.  Its human form is a line per connection when fsend serves more
+ * than one client (or with -v), else the verdict or the failure alone; on a
+ * terminal the meter's last figures stay too.
+ */
+static void report(const struct opts *o, const struct outcome *r, struct tool_meter *m,
+                   uint64_t bytes, const char *peer)
+{
+	char figures[128], summary[sizeof(r->reason) + 400], verdict[128];
+	const char *said = NULL;
+	int each = o->count != 1 || o->c.verbose;
+	/* The peer is said once, even when it is what failed. */
+	const char *shown = r->thing != NULL && strcmp(r->thing, peer) != 0 ? r->thing : NULL;
+	struct tool_field f[] = {
+		TOOL_F_STR("peer", peer),
+		TOOL_F_U64("bytes", bytes),
+		TOOL_F_REAL("seconds", tool_seconds_since(&m->start)),
+		TOOL_F_STR("file", strcmp(o->file, "-") == 0 ? NULL : o->file),
+		TOOL_F_STR("sha256", r->verified),
+	};
+
+	tool_figures(figures, sizeof(figures), m, bytes);
+	if (r->status != EX_OK && each) {
+		snprintf(summary, sizeof(summary), "%s: %s, %s%s%s", peer, figures,
+		         shown ? shown : "", shown ? ": " : "", r->reason);
+		tool_fail_with(r->status, r->err, NULL, summary, f, 2);
+		return;
+	}
+	if (r->status != EX_OK) {
+		tool_fail_with(r->status, r->err, r->thing, r->reason, f, 2);
+		return;
+	}
+	if (!o->c.verbose)
+		tool_meter_final(m, strcmp(o->file, "-") == 0 ? "standard input" : o->file, bytes,
+		                 "acknowledged");
+	if (each && o->c.verbose)
+		snprintf(summary, sizeof(summary), "%s: %s, acknowledged %.3f s after the last byte%s",
+		         peer, figures, r->ack_after, o->sha256 ? ", sha256 verified" : "");
+	else if (each)
+		snprintf(summary, sizeof(summary), "%s: %s, %s", peer, figures, r->reason);
+	if (each && (o->c.verbose || !o->c.quiet))
+		said = summary;
+	if (o->count == 1 && o->sha256 && !o->c.quiet) {
+		snprintf(verdict, sizeof(verdict), "delivery verified: sha256 %s", r->verified);
+		/* Both lines: the summary is one more note. */
+		if (said != NULL)
+			tool_say("%s", said);
+		said = verdict;
+	}
+	tool_emit("done", said, f, o->sha256 ? 5 : 4);
+}
+
+/*
+ * The child process serving one client: report the outcome and return its
+ * status.
  */
 static int serve_client(int sock, const char *peer, void *arg)
 {
 	const struct input *in = arg;
 	const struct opts *o = in->o;
-	struct outcome r = { EX_OK, NULL, "", "", 0, 0 };
-	struct tool_meter m;
+	struct outcome r = { EX_OK, NULL, "", "", 0, 0, 0 };
+	struct tool_meter m = { .peer = peer };
 	struct fx_sha256 sha;
 	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m,
-	                     .hash_thread = o->c.hash_thread };
-	char sum[96];
-	/* Several children cannot share one meter line. */
-	int meter = o->count == 1 && !o->c.quiet && (o->c.progress || isatty(STDERR_FILENO));
+	                     .hash_thread = o->c.hash_thread, .rate = o->c.rate };
+	/* Several children cannot share one meter line (but each has its
+	 * own progress events). */
+	int meter = !o->c.quiet && (tool_json_mode() ||
+	                            (o->count == 1 && (o->c.progress || isatty(STDERR_FILENO))));
 
 	if (o->sha256) {
 		fx_sha256_init(&sha);
@@ -622,27 +751,40 @@ static int serve_client(int sock, const char *peer, void *arg)
 	/* Acknowledged: the status says so.  A lost message is only said. */
 	if (tool_flush(stdout) < 0 && r.status == EX_OK)
 		tool_say("standard output: %s (the client acknowledged)", strerror(errno));
-	if (o->count != 1 || o->c.verbose) {
-		/* One line per connection: peer, bytes, time, outcome (the peer
-		 * is said once, even when it is what failed). */
-		const char *shown = r.thing != NULL && strcmp(r.thing, peer) != 0 ? r.thing : NULL;
-		tool_summary(sum, sizeof(sum), &m, x.bytes);
-		if (r.status == EX_OK && o->c.verbose)
-			tool_say("%s: %s, acknowledged %.3f s after the last byte%s", peer, sum,
-			        r.ack_after, o->sha256 ? ", sha256 verified" : "");
-		else if (r.status != EX_OK || !o->c.quiet)
-			tool_say("%s: %s, %s%s%s", peer, sum, shown ? shown : "",
-			        shown ? ": " : "", r.reason);
-	} else if (r.status != EX_OK) {
-		tool_fail(r.status, r.thing, r.reason);
-	}
-	/* On a terminal, what moved stays on the screen once the meter is gone. */
-	if (r.status == EX_OK && !o->c.verbose)
-		tool_meter_final(&m, strcmp(o->file, "-") == 0 ? "standard input" : o->file, x.bytes,
-		                 "acknowledged");
-	if (o->count == 1 && r.status == EX_OK && o->sha256 && !o->c.quiet)
-		tool_say("delivery verified: sha256 %s", r.verified);
+	report(o, &r, &m, x.bytes, peer);
 	return r.status;
+}
+
+/*
+ * --inetd: serve the one connection on standard input, in this process, as
+ * a child of the listener would (--allow first: a reset, nothing sent).
+ */
+static int serve_inetd(struct input *in)
+{
+	const struct opts *o = in->o;
+	char peer[80];
+	int sock;
+
+	if (svc_inetd() < 0)
+		return EX_CONFIG;
+	/* A cut transfer is never a clean end, and a stop signal ends it. */
+	if ((sock = dup(STDIN_FILENO)) < 0 || fx_set_reset_on_close(sock) < 0)
+		return tool_fail_errno(EX_OSERR, errno, "standard input", strerror(errno));
+	if (fx_peer_name(sock, peer, sizeof(peer)) < 0)
+		snprintf(peer, sizeof(peer), "client");
+	/* Only the copy holds the connection: closing it ends it. */
+	int null = open("/dev/null", O_RDONLY);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0)
+		return tool_fail_errno(EX_OSERR, errno, "/dev/null", strerror(errno));
+	close(null);
+	if (o->nallow > 0 && !admit(sock, peer, in)) {
+		close(sock);
+		return EX_NOPERM;
+	}
+	struct tool_field f[] = { TOOL_F_STR("peer", peer), TOOL_F_STR("outcome", "accepted") };
+	tool_emit("client", NULL, f, 2);
+	tool_catch_stop_signals(tool_die_by_signal);
+	return serve_client(sock, peer, in);
 }
 
 int main(int argc, char **argv)
@@ -651,16 +793,20 @@ int main(int argc, char **argv)
 	struct input in = { .o = &o, .fd = -1 };
 	struct sv_opts sv = { .ready = input_ready, .handed = input_handed,
 	                      .serve = serve_client, .arg = &in };
-	int status, lfd;
+	int status, lfds[SV_LISTEN_MAX];
+	size_t nl;
 
 	tool_init("fsend");
+	tool_scan_json(argc, argv);
 	memset(&o, 0, sizeof(o));
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;
 	/* Check the file before touching the network: a typo fails at once. */
 	if ((status = open_input(o.file, &in)) != EX_OK)
 		return status;
-	if ((status = listen_on(&o, &lfd)) != EX_OK)
+	if (o.inetd)
+		return serve_inetd(&in);
+	if ((status = listen_on(&o, lfds, &nl)) != EX_OK)
 		return status;
 	if (o.nallow > 0)
 		sv.admit = admit;
@@ -672,5 +818,5 @@ int main(int argc, char **argv)
 	sv.linger = o.c.timeout;
 	sv.quiet = o.c.quiet;
 	sv.log_each = o.count != 1 || o.c.verbose;
-	return sv_run(lfd, &sv);
+	return sv_run(lfds, nl, &sv);
 }

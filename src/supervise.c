@@ -51,7 +51,7 @@ static void on_signal(int sig)
 	errno = e;
 }
 
-static int setup(int lfd, unsigned long jobs)
+static int setup(const int *lfds, size_t nl, unsigned long jobs)
 {
 	struct sigaction sa;
 
@@ -62,8 +62,9 @@ static int setup(int lfd, unsigned long jobs)
 		    fcntl(wake[i], F_SETFD, FD_CLOEXEC) < 0)
 			return -1;
 	}
-	if (fcntl(lfd, F_SETFL, O_NONBLOCK) < 0)
-		return -1;
+	for (size_t i = 0; i < nl; i++)
+		if (fcntl(lfds[i], F_SETFL, fcntl(lfds[i], F_GETFL) | O_NONBLOCK) < 0)
+			return -1;
 	tool_catch_stop_signals(on_signal);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -108,11 +109,16 @@ static void reap(const struct sv_opts *o)
 	}
 }
 
+/* The listening sockets, for the children to close. */
+static int *listeners;
+static size_t nlisteners;
+
 /* The child's side of the fork: never returns. */
-static void child(int lfd, int sock, const char *peer, pid_t listener,
-                  const sigset_t *mask, const struct sv_opts *o)
+static void child(int sock, const char *peer, pid_t listener, const sigset_t *mask,
+                  const struct sv_opts *o)
 {
-	close(lfd);
+	for (size_t i = 0; i < nlisteners; i++)
+		close(listeners[i]);
 	close(wake[0]);
 	close(wake[1]);
 	signal(SIGCHLD, SIG_DFL);
@@ -132,7 +138,7 @@ static void child(int lfd, int sock, const char *peer, pid_t listener,
 }
 
 /* Give sock a process of its own; returns its pid, or -1 with errno. */
-static pid_t spawn(int lfd, int sock, const char *peer, const struct sv_opts *o)
+static pid_t spawn(int sock, const char *peer, const struct sv_opts *o)
 {
 	sigset_t all, old;
 	pid_t listener = getpid(), pid;
@@ -142,14 +148,14 @@ static pid_t spawn(int lfd, int sock, const char *peer, const struct sv_opts *o)
 	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0)
-		child(lfd, sock, peer, listener, &old, o);
+		child(sock, peer, listener, &old, o);
 	int e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = e;
 	return pid;
 }
 
-/* Take one client from the backlog and hand it to a new process. */
+/* Take one client from the backlog of lfd and hand it to a new process. */
 static void take_client(int lfd, const struct sv_opts *o)
 {
 	unsigned long slot = 0;
@@ -181,6 +187,9 @@ static void take_client(int lfd, const struct sv_opts *o)
 		kids[slot].peer[0] = '\0';
 		return;
 	}
+	struct tool_field f[] = { TOOL_F_STR("peer", kids[slot].peer),
+	                          TOOL_F_STR("outcome", "accepted") };
+	tool_emit("client", NULL, f, 2);
 	if ((status = o->ready(o->arg)) != EX_OK) {
 		worst = status;
 		close(sock);
@@ -188,7 +197,7 @@ static void take_client(int lfd, const struct sv_opts *o)
 	}
 	if (kids[slot].peer[0] == '\0')
 		strcpy(kids[slot].peer, "client");
-	pid_t pid = spawn(lfd, sock, kids[slot].peer, o);
+	pid_t pid = spawn(sock, kids[slot].peer, o);
 	close(sock);
 	if (pid < 0) {
 		worst = tool_fail(EX_OSERR, "fork", strerror(errno));
@@ -247,11 +256,27 @@ static long long wait_left(const struct sv_opts *o, int *told)
 	return ms > 0 ? ms : 0;
 }
 
-int sv_run(int lfd, const struct sv_opts *o)
+/* Stop accepting: close the listening sockets (the clients still in their
+ * backlogs are reset). */
+static void close_all(int *lfds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (lfds[i] >= 0)
+			close(lfds[i]);
+		lfds[i] = -1;
+	}
+}
+
+int sv_run(int *lfds, size_t nl, const struct sv_opts *o)
 {
 	int forwarded = 0, ended_rest = 0, told = 0;
+	struct pollfd p[1 + SV_LISTEN_MAX];
 
-	if (setup(lfd, o->jobs) < 0)
+	if (nl > SV_LISTEN_MAX)
+		nl = SV_LISTEN_MAX;
+	listeners = lfds;
+	nlisteners = nl;
+	if (setup(lfds, nl, o->jobs) < 0)
 		return tool_fail(EX_OSERR, "setup", strerror(errno));
 	for (;;) {
 		reap(o);
@@ -265,21 +290,23 @@ int sv_run(int lfd, const struct sv_opts *o)
 			signal_all(SIGTERM, o);
 			ended_rest = 1;
 		}
-		long long left = lfd >= 0 ? wait_left(o, &told) : -1;
+		int listening = lfds[0] >= 0;
+		long long left = listening ? wait_left(o, &told) : -1;
 		/* Done accepting: stopped, served all, (one client) the one
-		 * process could not be made, or no client came back in time.
-		 * Closing the socket resets the clients still in its backlog. */
-		if (lfd >= 0 && (stop_sig || served_all(o) || left == 0 ||
-		                 (o->count == 1 && worst == EX_OSERR))) {
-			close(lfd);
-			lfd = -1;
+		 * process could not be made, or no client came back in time. */
+		if (listening && (stop_sig || served_all(o) || left == 0 ||
+		                  (o->count == 1 && worst == EX_OSERR))) {
+			close_all(lfds, nl);
+			listening = 0;
 		}
-		if (lfd < 0 && active == 0)
+		if (!listening && active == 0)
 			break;
-		int taking = lfd >= 0 && active < o->jobs && !starved;
-		int ms = starved ? 100 : left < 0 || lfd < 0 ? -1 : left > INT_MAX ? INT_MAX : (int)left;
-		struct pollfd p[2] = { { wake[0], POLLIN, 0 }, { lfd, POLLIN, 0 } };
-		if (poll(p, taking ? 2 : 1, ms) < 0 && errno != EINTR) {
+		int taking = listening && active < o->jobs && !starved;
+		int ms = starved ? 100 : left < 0 || !listening ? -1 : left > INT_MAX ? INT_MAX : (int)left;
+		p[0] = (struct pollfd){ wake[0], POLLIN, 0 };
+		for (size_t i = 0; i < nl; i++)
+			p[1 + i] = (struct pollfd){ lfds[i], POLLIN, 0 };
+		if (poll(p, taking ? 1 + nl : 1, ms) < 0 && errno != EINTR) {
 			worst = tool_fail(EX_OSERR, "poll", strerror(errno));
 			break;
 		}
@@ -287,9 +314,15 @@ int sv_run(int lfd, const struct sv_opts *o)
 		while (read(wake[0], drain, sizeof(drain)) > 0)
 			;
 		starved = 0;
-		if (taking && (p[1].revents & POLLIN) && !stop_sig)
-			take_client(lfd, o);
+		/* One client a turn: the others' sockets are asked again. */
+		for (size_t i = 0; taking && !stop_sig && i < nl; i++) {
+			if (p[1 + i].revents & POLLIN) {
+				take_client(lfds[i], o);
+				break;
+			}
+		}
 	}
+	close_all(lfds, nl);
 	free(kids);
 	if (stop_sig)
 		tool_die_by_signal(stop_sig);

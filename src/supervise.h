@@ -2,6 +2,8 @@
 #ifndef SUPERVISE_H
 #define SUPERVISE_H
 
+#include <stddef.h>
+
 /* What the program does for each client, and how many clients it takes. */
 struct sv_opts {
 	unsigned long jobs;   /* at most this many clients served at once */
@@ -29,9 +31,12 @@ struct sv_opts {
 	void *arg;
 };
 
+/* The listening sockets sv_run takes at most. */
+#define SV_LISTEN_MAX 16
+
 /*
- * Accept clients on the listening socket lfd and serve each in a child
- * process, at most o->jobs at once (the rest wait in the listen backlog),
+ * Accept clients on the listening sockets lfds[0..n) and serve each in a
+ * child process, at most o->jobs at once (the rest wait in the listen backlog),
  * until o->count have been served.  Each accepted connection is set to reset
  * on close before its child exists, so a child that dies before it has sent
  * the whole file (a signal, SIGKILL, a crash) resets it.  On Linux a child
@@ -52,6 +57,6 @@ struct sv_opts {
  * has its acknowledgement reports it), and once they are gone the listener
  * dies by that signal; it does not return.
  */
-int sv_run(int lfd, const struct sv_opts *o);
+int sv_run(int *lfds, size_t n, const struct sv_opts *o);
 
 #endif

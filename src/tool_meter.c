@@ -40,6 +40,7 @@ void tool_human(char *buf, size_t len, double v)
 void tool_meter_start(struct tool_meter *m, int on, uint64_t total)
 {
 	m->on = on;
+	m->json = on && tool_json_mode();
 	m->total = total;
 	m->bytes = 0;
 	m->base = 0;
@@ -76,6 +77,20 @@ static void draw(struct tool_meter *m, double secs)
 	meter_shown = (sig_atomic_t)m->width;
 }
 
+/* --json: the progress as an event. */
+static void progress_event(const struct tool_meter *m, double secs)
+{
+	struct tool_field f[] = {
+		TOOL_F_U64("bytes", m->base + m->bytes),
+		m->total > 0 ? (struct tool_field)TOOL_F_U64("total", m->total) :
+		               (struct tool_field)TOOL_F_NULL("total"),
+		TOOL_F_REAL("rate", secs > 0 ? (double)m->bytes / secs : 0),
+		TOOL_F_STR("peer", m->peer),
+	};
+
+	tool_emit("progress", NULL, f, m->peer != NULL ? 4 : 3);
+}
+
 void tool_meter_update(void *meter, uint64_t bytes)
 {
 	struct tool_meter *m = meter;
@@ -85,6 +100,14 @@ void tool_meter_update(void *meter, uint64_t bytes)
 	if (!m->on)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (m->json) {
+		/* At most one a second, while bytes move. */
+		if (seconds_between(&m->last, &now) >= 1.0) {
+			m->last = now;
+			progress_event(m, seconds_between(&m->start, &now));
+		}
+		return;
+	}
 	/* The first chunk draws at once, later ones at most ten times a second. */
 	if (m->width > 0 && seconds_between(&m->last, &now) < 0.1)
 		return;
@@ -95,7 +118,7 @@ void tool_meter_update(void *meter, uint64_t bytes)
 void tool_meter_end(struct tool_meter *m)
 {
 	meter_shown = 0;
-	if (m->on && m->width > 0)
+	if (m->on && !m->json && m->width > 0)
 		fprintf(stderr, "\r%*s\r", (int)m->width, "");
 	m->width = 0;
 }
@@ -117,25 +140,23 @@ void tool_meter_clear_at_death(void)
 void tool_meter_final(struct tool_meter *m, const char *thing, uint64_t bytes,
                       const char *outcome)
 {
-	char size[32], rate[32], shown[512];
-	double secs = tool_seconds_since(&m->start);
+	char figures[128], shown[512];
 
-	if (!m->on)
+	if (!m->on || m->json)
 		return;
-	tool_human(size, sizeof(size), (double)bytes);
-	tool_human(rate, sizeof(rate), secs > 0 ? (double)bytes / secs : 0.0);
+	tool_figures(figures, sizeof(figures), m, bytes);
 	fx_escape(shown, sizeof(shown), thing, strlen(thing));
-	tool_say("%s: %s in %.1f s (%s/s), %s", shown, size, secs, rate, outcome);
+	tool_say("%s: %s, %s", shown, figures, outcome);
 }
 
-void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes)
+void tool_figures(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes)
 {
-	struct timespec now;
-	double secs;
-	char rate[32];
+	double secs = tool_seconds_since(&m->start);
+	char size[32], rate[32], count[40] = "";
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	secs = seconds_between(&m->start, &now);
+	tool_human(size, sizeof(size), (double)bytes);
 	tool_human(rate, sizeof(rate), secs > 0 ? (double)bytes / secs : 0.0);
-	snprintf(buf, len, "%" PRIu64 " bytes in %.3f s (%s/s)", bytes, secs, rate);
+	if (bytes >= 1024)
+		snprintf(count, sizeof(count), " (%" PRIu64 " bytes)", bytes);
+	snprintf(buf, len, "%s%s in %.3f s (%s/s)", size, count, secs, rate);
 }

@@ -14,6 +14,9 @@
  */
 struct tool_meter {
 	int on;
+	int json;                    /* --json: "progress" events, at most one a
+	                                second, instead of the drawn line */
+	const char *peer;            /* for those events; NULL: none */
 	uint64_t total;              /* 0 when unknown */
 	uint64_t bytes;
 	uint64_t base;               /* bytes there before this run (a resumed
@@ -23,6 +26,8 @@ struct tool_meter {
 	size_t width;                /* of the line drawn, to clear it */
 };
 
+/* Start the clock; with on, show the progress: drawn on stderr, or with
+ * --json as events. */
 void tool_meter_start(struct tool_meter *m, int on, uint64_t total);
 void tool_meter_update(void *meter, uint64_t bytes); /* an fx_progress_fn */
 
@@ -33,9 +38,9 @@ void tool_meter_end(struct tool_meter *m);
 void tool_meter_clear_at_death(void);
 
 /*
- * After a meter that was on: the line that stays on the screen,
- * "prog: thing: 2.0 GiB in 9.8 s (209.0 MiB/s), outcome".  Nothing when the
- * meter was off.
+ * After a meter that was drawn: the line that stays on the screen,
+ * "prog: thing: FIGURES, outcome" (tool_figures).  Nothing when the meter
+ * was off, or with --json.
  */
 void tool_meter_final(struct tool_meter *m, const char *thing, uint64_t bytes,
                       const char *outcome);
@@ -46,7 +51,9 @@ void tool_human(char *buf, size_t len, double v);
 /* Seconds since start, a CLOCK_MONOTONIC time. */
 double tool_seconds_since(const struct timespec *start);
 
-/* "N bytes in S s (R MiB/s)" for the -v summary, from the meter's clock. */
-void tool_summary(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes);
+/* The figures of a transfer of bytes, from the meter's clock, as every
+ * summary line gives them: "2.3 MiB (2400000 bytes) in 0.005 s (525.9
+ * MiB/s)" ("1000 B in ...": the count alone below 1 KiB). */
+void tool_figures(char *buf, size_t len, const struct tool_meter *m, uint64_t bytes);
 
 #endif

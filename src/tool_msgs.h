@@ -4,15 +4,52 @@
 
 #include <stdio.h>
 
+#include <stdint.h>
+
 /* Set the program's name, which begins every message (tool_init does). */
 void tool_set_name(const char *name);
+
+/*
+ * --json: from now on every line on stderr is one JSON object (JSON Lines),
+ * an event with its fields (docs/events.md), and nothing else is written
+ * there.  The schema's version, in every object as "version".
+ */
+#define TOOL_EVENT_VERSION 1
+void tool_set_json(void);
+int tool_json_mode(void);
+
+/* A member of an event: a string (NULL: null), a count, or a real number. */
+struct tool_field {
+	const char *key;
+	enum { TOOL_STR, TOOL_U64, TOOL_REAL, TOOL_NULL } type;
+	const char *s;
+	uint64_t u;
+	double d;
+};
+#define TOOL_F_STR(k, v) { (k), TOOL_STR, (v), 0, 0 }
+#define TOOL_F_U64(k, v) { (k), TOOL_U64, NULL, (uint64_t)(v), 0 }
+#define TOOL_F_REAL(k, v) { (k), TOOL_REAL, NULL, 0, (double)(v) }
+#define TOOL_F_NULL(k) { (k), TOOL_NULL, NULL, 0, 0 }
+
+/*
+ * Something happened, said once: as the human line "prog: message" on
+ * stderr (none when message is NULL), or with --json as one object
+ * {"version":1,"program":"prog","event":event,"message":message, the n
+ * fields f}.  One write(2) a line, so lines from processes sharing stderr
+ * never interleave.
+ */
+void tool_emit(const char *event, const char *message, const struct tool_field *f, size_t n);
+
+/* The name of errno value e ("ECONNRESET"), or NULL when it has none here. */
+const char *tool_errno_name(int e);
 
 /* The program's name, as set. */
 const char *tool_name(void);
 
 /*
  * "prog: " and the printf-style text, as one line on stderr in a single
- * write(2), so lines from processes sharing stderr never interleave.
+ * write(2), so lines from processes sharing stderr never interleave: an
+ * event "note" (with --json, its text the message).
  */
 void tool_say(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -20,9 +57,16 @@ void tool_say(const char *fmt, ...)
 #endif
 	;
 
-/* "prog: thing: reason" on stderr, thing escaped as fx_escape does; returns
- * status so mains can return it. */
+/* "prog: thing: reason" on stderr, thing escaped as fx_escape does: an event
+ * "error" with the exit status ("status") and, from tool_fail_errno, the
+ * errno value e behind it ("errno", its name; 0 for none).  Returns status
+ * so mains can return it. */
 int tool_fail(int status, const char *thing, const char *reason);
+int tool_fail_errno(int status, int e, const char *thing, const char *reason);
+
+/* The same, the event with n more fields (a peer) and thing NULL allowed. */
+int tool_fail_with(int status, int e, const char *thing, const char *reason,
+                   const struct tool_field *more, size_t n);
 
 /*
  * A usage error: "prog: thing: reason" (or "prog: reason" without a thing)

@@ -78,11 +78,19 @@ int tool_number(const char *what, const char *s, unsigned long min,
 	return -1;
 }
 
+void tool_scan_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			tool_set_json();
+}
+
 void tool_opts_init(struct tool_opts *t)
 {
 	t->chunk = FX_CHUNK_DEFAULT;
 	t->timeout = 60;
 	t->quiet = t->verbose = t->progress = 0;
+	t->rate = 0;
 	t->hash_thread = FX_HASH_AUTO;
 }
 
@@ -119,6 +127,12 @@ int tool_common_option(int c, const char *arg, struct tool_opts *t,
 	case 'P':
 		t->progress = 1;
 		return 1;
+	case 'J':
+		tool_set_json();
+		return 1;
+	case 'L':
+		/* curl's units: K is 1024. */
+		return tool_size("rate", arg, 1, UINT64_C(1) << 40, &t->rate) < 0 ? -1 : 1;
 	case 'h':
 		usage();
 		exit(EX_OK);

@@ -29,6 +29,7 @@ struct tool_opts {
 	int verbose;            /* -v */
 	int progress;           /* --progress */
 	int hash_thread;        /* FXFER_HASH_THREAD: FX_HASH_AUTO, _THREAD, _INLINE */
+	uint64_t rate;          /* --limit-rate: bytes a second; 0: no limit */
 };
 
 #define TOOL_SHORTOPTS "c:t:qvh"
@@ -38,8 +39,14 @@ struct tool_opts {
 	{ "quiet", no_argument, NULL, 'q' },                   \
 	{ "verbose", no_argument, NULL, 'v' },                 \
 	{ "progress", no_argument, NULL, 'P' },                \
+	{ "json", no_argument, NULL, 'J' },                    \
+	{ "limit-rate", required_argument, NULL, 'L' },        \
 	{ "help", no_argument, NULL, 'h' },                    \
 	{ "version", no_argument, NULL, 'V' }
+
+/* --json anywhere among the options (before a "--"): set at once, so that
+ * even an error in the options before it is said as an event. */
+void tool_scan_json(int argc, char **argv);
 
 /* The defaults: 1 MiB chunks, 60 s timeout, messages on, meter on a tty. */
 void tool_opts_init(struct tool_opts *t);

@@ -46,7 +46,7 @@ refused_clients_do_not_count_against_the_number_served() {
 	expect_status "fsend --allow 127.0.0.1 -n 2" 0 "$RC"
 	[ "$(grep -c ': not allowed (--allow), connection reset$' "$T/fsend.err")" -eq 4 ] ||
 		fail "not 4 refusals logged: $(cat "$T/fsend.err")"
-	[ "$(grep -c ' 1000 bytes in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged$' "$T/fsend.err")" -eq 2 ] ||
+	[ "$(grep -c ' 1000 B in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged$' "$T/fsend.err")" -eq 2 ] ||
 		fail "not 2 transfers logged: $(cat "$T/fsend.err")"
 }
 

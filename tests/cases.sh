@@ -378,9 +378,9 @@ verbose_prints_a_summary_per_transfer() {
 	expect_status frecv 0 "$RC"
 	wait_server fsend
 	expect_status fsend 0 "$RC"
-	grep -q "^frecv: 123457 bytes in [0-9.]* s ([0-9.]* [KMGT]*i*B/s) from 127.0.0.1 port $PORT\$" \
+	grep -q "^frecv: [0-9.]* KiB (123457 bytes) in [0-9.]* s ([0-9.]* [KMGT]*i*B/s) from 127.0.0.1 port $PORT\$" \
 		"$T/frecv.err" || fail "frecv: $(cat "$T/frecv.err")"
-	grep -q "^fsend: 127\.0\.0\.1:[0-9]*: 123457 bytes in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged [0-9.]* s after the last byte\$" \
+	grep -q "^fsend: 127\.0\.0\.1:[0-9]*: [0-9.]* KiB (123457 bytes) in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged [0-9.]* s after the last byte\$" \
 		"$T/fsend.err" || fail "fsend: $(cat "$T/fsend.err")"
 }
 

@@ -196,7 +196,7 @@ many_clients_at_once_all_byte_exact() {
 		expect_status "frecv $i" 0 "$(cat "$T/c$i/rc")"
 		same_file "$T/f" "$T/c$i/receive.dat"
 	done
-	[ "$(grep -c ' 4000000 bytes in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged$' "$T/fsend.err")" -eq 33 ] ||
+	[ "$(grep -c ' (4000000 bytes) in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged$' "$T/fsend.err")" -eq 33 ] ||
 		fail "log: $(cat "$T/fsend.err")"
 }
 
@@ -237,9 +237,9 @@ count_mode_exit_status_reports_a_failed_transfer() {
 	timeout "$TO" "$PEER" client-ack 127.0.0.1 "$PORT" "no thanks"
 	wait_server fsend
 	expect_status fsend 76 "$RC"
-	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 bytes in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged$' \
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 B in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged$' \
 		"$T/fsend.err" || fail "log: $(cat "$T/fsend.err")"
-	grep -q ': 1000 bytes in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), delivery unconfirmed: unexpected acknowledgement "no thanks"$' \
+	grep -q ': 1000 B in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), delivery unconfirmed: unexpected acknowledgement "no thanks"$' \
 		"$T/fsend.err" || fail "log: $(cat "$T/fsend.err")"
 }
 

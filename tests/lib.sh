@@ -279,6 +279,12 @@ stalled_client() {
 
 release_client() { echo go >&6; exec 6>&-; drain "${1:-client}"; }
 
+# figures_of BYTES: how a summary line gives that many bytes: "1000 B" below
+# 1 KiB, else "(4000000 bytes)" after the size in binary units.
+figures_of() {
+	if [ "$1" -lt 1024 ]; then echo "$1 B"; else echo "($1 bytes)"; fi
+}
+
 # serve_logged N: run frecv N times against fsend -k, each time waiting for
 # fsend's line about that connection (its child has then finished with it).
 serve_logged() {
@@ -288,7 +294,7 @@ serve_logged() {
 		same_file "$T/f" "$T/recv/receive.dat"
 		next_line fsend
 		case $LINE in
-		*": $(wc -c <"$T/f") bytes in "*" s ("*"B/s), acknowledged") ;;
+		*": "*"$(figures_of "$(wc -c <"$T/f")") in "*" s ("*"B/s), acknowledged") ;;
 		*) fail "log: $LINE" ;;
 		esac
 	done
@@ -1213,4 +1219,68 @@ meddling_is_caught() {
 	same_file "$T/f" "$T/recv/receive.dat"
 	expect_output "$T/frecv.out" "$(sha256sum "$T/recv/receive.dat" | cut -d ' ' -f 1)  receive.dat
 received file data"
+}
+
+# ---- events (json.sh) -------------------------------------------------------
+
+# need_json: the JSON Lines reader (tests/jsonl.py, on Python's json module).
+need_json() {
+	command -v python3 >/dev/null || skip "python3 is not installed (the JSON reader)"
+	JSONL="python3 $(dirname "$0")/jsonl.py"
+}
+
+# json_ok FILE PROGRAM: every line of FILE is one JSON object of PROGRAM;
+# its fields are then in FILE.flat for jget and jcount.
+json_ok() {
+	$JSONL flat "$1" "$2" >"$1.flat" || fail "$1 is not JSON Lines of $2: $(cat "$1")"
+}
+
+# jget FILE EVENT KEY [N]: that field of the Nth such event (default the
+# first; -1: the last), from what json_ok read; 1 when there is none.
+jget() {
+	_n=${4:-1}
+	[ "$_n" != -1 ] || _n=$(jcount "$1" "$2")
+	awk -v e="$2" -v n="$_n" -v k="$3" '$1 == e && $2 == n && $3 == k {
+		sub(/^[^ ]* [^ ]* [^ ]* /, ""); print; found = 1; exit } END { exit !found }' "$1.flat"
+}
+
+# jcount FILE EVENT: how many such events.
+jcount() { awk -v e="$2" '$1 == e { if ($2 > m) m = $2 } END { print m + 0 }' "$1.flat"; }
+
+# expect_field FILE EVENT KEY WANT [N]: the field is exactly WANT.
+expect_field() {
+	_got=$(jget "$1" "$2" "$3" ${5:-}) || fail "$1: no $3 in a $2 event: $(cat "$1")"
+	[ "$_got" = "$4" ] || fail "$1: $2 $3 is '$_got', expected '$4'"
+}
+
+# json_server NAME CMD...: start_server for fsend --json: PORT from its
+# listening event.
+json_server() {
+	_js=$1; shift
+	start_bg "$_js" 3 "$@"
+	next_line "$_js"
+	PORT=$(printf '%s\n' "$LINE" | sed -n 's/^{.*"event":"listening".*"port":\([0-9]*\).*}$/\1/p')
+	[ -n "$PORT" ] || fail "$_js: no listening event: '$LINE'"
+	drain "$_js"
+}
+
+# failure PROG STATUS ERRNO ARGS...: PROG --json ARGS (in $T/recv) exits
+# STATUS, its last line an error event of that status (and that errno
+# name, unless ERRNO is "-"), and every line JSON.
+failure() {
+	_p=$1 _st=$2 _en=$3
+	shift 3
+	case $_p in fsend) _b=$FSEND ;; frecv) _b=$FRECV ;; esac
+	(cd "$T/recv" && timeout "$TO" "$_b" --json "$@" >"$T/out" 2>"$T/err" </dev/null)
+	expect_status "$_p --json $*" "$_st" $?
+	json_ok "$T/err" "$_p"
+	tail -n 1 "$T/err" >"$T/last"
+	json_ok "$T/last" "$_p"
+	expect_field "$T/last" error status "$_st"
+	[ -n "$(jget "$T/last" error message)" ] || fail "no message: $(cat "$T/err")"
+	if [ "$_en" = - ]; then
+		! jget "$T/last" error errno >/dev/null || fail "an errno: $(cat "$T/err")"
+	else
+		expect_field "$T/last" error errno "$_en"
+	fi
 }

@@ -83,7 +83,7 @@ terminal_shows_the_receiver_command_the_meter_and_a_final_line() {
 	tty_lines frecv >"$T/frecv.screen"
 	# The line to run on the other side follows the listening line.
 	grep -A1 '^fsend: listening on' "$T/fsend.screen" | tail -n 1 |
-		grep -qx "fsend: on the receiving machine: frecv $(hostname) $PORT" ||
+		grep -qx "fsend: on the receiving machine: frecv --sha256 $(hostname) $PORT" ||
 		fail "no receiver's command: $(cat "$T/fsend.screen")"
 	# The meter ran, with the total; the digest line stands alone.
 	grep -q "^fsend: [0-9.]* [KM]*i*B / 2\.9 MiB  *[0-9]*%  .*/s  [0-9]*:[0-9][0-9] left" \
@@ -91,9 +91,9 @@ terminal_shows_the_receiver_command_the_meter_and_a_final_line() {
 	grep -qx "$want  $T/f" "$T/fsend.screen" || fail "digest line: $(od -c "$T/fsend.tty" | tail -n 12)"
 	grep -qx "$want  receive.dat" "$T/frecv.screen" || fail "digest line: $(cat "$T/frecv.screen")"
 	# A final line stays on each side.
-	grep -qx "fsend: $T/f: 2\.9 MiB in [0-9.]* s ([0-9.]* [KMG]*i*B/s), acknowledged" \
+	grep -qx "fsend: $T/f: 2\.9 MiB (3000000 bytes) in [0-9.]* s ([0-9.]* [KMG]*i*B/s), acknowledged" \
 		"$T/fsend.screen" || fail "no final line: $(cat "$T/fsend.screen")"
-	grep -qx "frecv: receive\.dat: 2\.9 MiB in [0-9.]* s ([0-9.]* [KMG]*i*B/s), stored" \
+	grep -qx "frecv: receive\.dat: 2\.9 MiB (3000000 bytes) in [0-9.]* s ([0-9.]* [KMG]*i*B/s), stored" \
 		"$T/frecv.screen" || fail "no final line: $(cat "$T/frecv.screen")"
 }
 
@@ -118,7 +118,7 @@ terminal_meter_is_cleared_before_the_lines_that_end_a_transfer() {
 		fail "fsend: $(od -c "$T/fsend.tty" | tail -n 12)"
 	tty_lines frecv | grep -qx 'received file data' ||
 		fail "frecv: $(od -c "$T/frecv.tty" | tail -n 12)"
-	tty_lines frecv | grep -qx 'frecv: receive\.dat: 2\.9 MiB in [0-9.]* s ([0-9.]* [KMG]*i*B/s), stored' ||
+	tty_lines frecv | grep -qx 'frecv: receive\.dat: 2\.9 MiB (3000000 bytes) in [0-9.]* s ([0-9.]* [KMG]*i*B/s), stored' ||
 		fail "frecv's final line: $(od -c "$T/frecv.tty" | tail -n 12)"
 }
 

@@ -240,9 +240,9 @@ each_client_resumes_on_its_own() {
 	same_file "$T/f" "$T/a/receive.dat"
 	same_file "$T/f" "$T/b/receive.dat"
 	grep -q ": the client holds 700000 bytes (hashed in [0-9.]* s): sending from byte 700000\$" "$T/fsend.err" &&
-		grep -q ": 1300000 bytes in .*, acknowledged" "$T/fsend.err" &&
+		grep -q ": [0-9.]* MiB (1300000 bytes) in .*, acknowledged" "$T/fsend.err" &&
 		grep -q ": the client holds 0 bytes (hashed in [0-9.]* s): sending from byte 0\$" "$T/fsend.err" &&
-		grep -q ": 2000000 bytes in .*, acknowledged" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+		grep -q ": [0-9.]* MiB (2000000 bytes) in .*, acknowledged" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
 }
 
 second_receiver_on_the_same_part_is_refused() {
@@ -280,7 +280,7 @@ resume_beyond_4gib() {
 	wait_server fsend
 	expect_status fsend 0 "$RC"
 	grep -q ": the client holds 4296015872 bytes (hashed in [0-9.]* s): sending from byte 4296015872\$" "$T/fsend.err" &&
-		grep -q ": 4321 bytes in " "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+		grep -q ": [0-9.]* KiB (4321 bytes) in " "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
 	cmp "$f" "$BIG/recv/receive.dat" || fail "differs"
 	[ "$(stat -c %s "$BIG/recv/receive.dat")" -eq "$size" ] || fail "size"
 }
@@ -403,6 +403,8 @@ part_appended_to_by_another_process_is_never_stored() {
 }
 
 part_rewritten_after_it_was_hashed_is_never_stored() {
+	# Only a lease shows a rewrite of the same length (docs/guarantees.md).
+	[ "${FX_PORTABLE:-0}" = 0 ] || skip "the portable build takes no lease"
 	random_file "$T/f" 3000000
 	meddling_is_caught rewrite "another process opened the file while frecv wrote it"
 }

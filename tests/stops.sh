@@ -186,7 +186,7 @@ client_reset_in_the_backlog_is_named_by_its_address() {
 	wait_server client
 	wait_server fsend
 	expect_status "fsend -n 2, the second client reset before it was served" 74 "$RC"
-	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 0 bytes in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), [A-Za-z ]*$' \
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 0 B in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), [A-Za-z ]*$' \
 		"$T/fsend.err" || fail "$(cat "$T/fsend.err")"
 }
 
@@ -232,7 +232,7 @@ fork_failure_resets_the_client_and_serving_goes_on() {
 	expect_status "frecv once fork works" 0 "$RC"
 	same_file "$T/f" "$T/recv/receive.dat"
 	stop_and_expect fsend TERM 15 "fsend on SIGTERM"
-	grep -q ': 100000 bytes in .*, acknowledged$' "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	grep -q ': [0-9.]* KiB (100000 bytes) in .*, acknowledged$' "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
 }
 
 accept_out_of_descriptors_is_said_once_and_retried() {
@@ -262,7 +262,7 @@ accept_out_of_descriptors_is_said_once_and_retried() {
 	[ "$LINE" = "fsend: accept: Too many open files (clients wait until there is room)" ] ||
 		fail "fsend: $LINE"
 	next_line fsend
-	case $LINE in *": 100000 bytes in "*", acknowledged") ;; *) fail "fsend: $LINE" ;; esac
+	case $LINE in *" (100000 bytes) in "*", acknowledged") ;; *) fail "fsend: $LINE" ;; esac
 	wait_server frecv
 	expect_status "frecv, served once there was room" 0 "$RC"
 	same_file "$T/f" "$T/recv/receive.dat"
@@ -355,7 +355,7 @@ ipv4_client_is_logged_as_ipv4() {
 	run_frecv 127.0.0.1 "$PORT"
 	wait_server fsend
 	expect_status fsend 0 "$RC"
-	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 bytes in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged [0-9.]* s after the last byte$' \
+	grep -q '^fsend: 127\.0\.0\.1:[0-9]*: 1000 B in [0-9.]* s ([0-9.]* [KMGT]*i*B/s), acknowledged [0-9.]* s after the last byte$' \
 		"$T/fsend.err" || fail "$(cat "$T/fsend.err")"
 }
 

@@ -184,6 +184,37 @@ int fx_set_timeout(int fd, unsigned seconds)
 	return 0;
 }
 
+/* The socket's SO_TYPE and SO_ACCEPTCONN, or -1 when fd is no socket. */
+static int socket_kind(int fd, int *listening)
+{
+	int type;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -1;
+	len = sizeof(*listening);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, listening, &len) < 0)
+		*listening = 0;
+	return type;
+}
+
+int fx_is_listener(int fd)
+{
+	int listening;
+
+	return socket_kind(fd, &listening) == SOCK_STREAM && listening;
+}
+
+int fx_is_connection(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int listening;
+
+	return socket_kind(fd, &listening) == SOCK_STREAM && !listening &&
+	       getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
 int fx_set_keepalive(int fd, unsigned seconds)
 {
 	int on = seconds > 0;

@@ -13,21 +13,55 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef FX_FASTPATH
 #include <sys/sendfile.h>
 #endif
 
-/* Count n more bytes moved, and tell the progress callback. */
+/*
+ * With a rate the kernel does not keep (x->rate, not x->paced): wait until
+ * the bytes moved are no more than it allows since the start.  A signal
+ * does not end the wait early.
+ */
+static void keep_rate(const struct fx_xfer *x)
+{
+	if (x->rate == 0 || x->paced)
+		return;
+	double due = (double)x->bytes / (double)x->rate;
+	struct timespec until = x->t0;
+	until.tv_sec += (time_t)due;
+	until.tv_nsec += (long)((due - (double)(time_t)due) * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+		;
+}
+
+/* Count n more bytes moved, tell the progress callback, keep the rate. */
 static void moved(struct fx_xfer *x, size_t n)
 {
 	x->bytes += n;
 	if (x->progress != NULL)
 		x->progress(x->arg, x->bytes);
+	keep_rate(x);
+}
+
+/* The start of a transfer: the count, and the clock the rate keeps to. */
+static void begin(struct fx_xfer *x)
+{
+	x->bytes = 0;
+	x->out_failed = 0;
+	x->paced = 0;
+	clock_gettime(CLOCK_MONOTONIC, &x->t0);
 }
 
 /* Fail with errno e, saying whether the output side (the write) failed. */
@@ -487,8 +521,20 @@ int fx_send_stream(int sock, int fd, struct fx_xfer *x)
 	int flags = fcntl(sock, F_GETFL), r;
 	struct fx_hashq *q;
 
-	x->bytes = 0;
-	x->out_failed = 0;
+	begin(x);
+#if defined(FX_FASTPATH) && defined(SO_MAX_PACING_RATE)
+	/* The kernel spreads the packets out: no bursts, no waits here. */
+	if (x->rate > 0) {
+		unsigned rate = x->rate > UINT_MAX ? UINT_MAX : (unsigned)x->rate;
+		/* What is counted as sent runs ahead of the wire by what the
+		 * socket holds: a buffer of an eighth of a second (the kernel
+		 * doubles what is asked) keeps the count near the paced rate. */
+		int buf = rate / 16 > 16384 ? (int)(rate / 16 > INT_MAX ? INT_MAX : rate / 16) : 16384;
+		x->paced = setsockopt(sock, SOL_SOCKET, SO_MAX_PACING_RATE, &rate, sizeof(rate)) == 0;
+		if (x->paced)
+			(void)setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	}
+#endif
 	/*
 	 * A blocking send that moved some bytes, then waited out its timeout,
 	 * returns short, and the next waits the whole timeout again.  Not
@@ -514,8 +560,7 @@ int fx_recv_stream(int sock, int fd, struct fx_xfer *x)
 	struct fx_hashq *q;
 	int r = 1;
 
-	x->bytes = 0;
-	x->out_failed = 0;
+	begin(x);
 #ifdef FX_FASTPATH
 	if (is_regular(fd) && (x->sha == NULL || readable(fd))) {
 		q = start_hashing(x, sock, fd);
