@@ -29,8 +29,10 @@
 #define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--expect-sha256 hex] [--json] [--limit-rate rate] [--max-size size] [--retry seconds] [--progress] [--resume] [--sha256] host port"
 
 /* The bytes of a line that is not the resume line expected shown in the
- * message, at most: its start says enough (a file's bytes, a web request). */
+ * message, at most: a resume line's start says what is wrong with it; of
+ * anything else (a file's bytes, a web request) a few say enough. */
 #define SHOWN ((size_t)48)
+#define SHOWN_OTHER ((size_t)16)
 
 /* The named temporary file a signal must remove; empty when there is none
  * (an unnamed one, on Linux, vanishes with the process by itself). */
@@ -582,12 +584,14 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 		return no_reply(r, 0, thing, "closed without a resume reply");
 	if (fx_resume_reply_parse(line, (size_t)n, &rs->size, &rs->from) < 0) {
 		int e = errno;
-		fx_escape(shown, sizeof(shown), line, (size_t)n < SHOWN ? (size_t)n : SHOWN);
+		size_t most = (size_t)n >= 13 && memcmp(line, "fxfer-resume/", 13) == 0 ? SHOWN :
+		              SHOWN_OTHER;
+		fx_escape(shown, sizeof(shown), line, (size_t)n < most ? (size_t)n : most);
 		snprintf(what, sizeof(what), e == EPROTONOSUPPORT ?
 		         "a resume reply of another version: \"%s%s\" (this frecv speaks version 1)" :
 		         e == ERANGE ? "a broken resume reply: \"%s%s\" (it would go on from beyond "
 		                       "the file's end)" :
-		         "not a resume reply: \"%s%s\"", shown, (size_t)n > SHOWN ? "..." : "");
+		         "not a resume reply: \"%s%s\"", shown, (size_t)n > most ? "..." : "");
 		return e == EINVAL ? no_reply(r, 0, thing, what) : fail(r, EX_PROTOCOL, 0, thing, what);
 	}
 	if (rs->from != 0 && rs->from != rs->have) {

@@ -437,6 +437,29 @@ port_range_is_stated_as_each_program_takes_it() {
 	grep -q "out of range (0 to 65535)" "$T/err" || fail "$(cat "$T/err")"
 }
 
+rate_limit_keeps_either_side_to_the_rate() {
+	# 24 MiB at 8 MiB a second: about three seconds, never much less.
+	random_file "$T/f" 25165824
+	for side in fsend frecv; do
+		fo="" ro=""
+		[ "$side" = fsend ] && fo="--limit-rate 8M" || ro="--limit-rate 8M"
+		rm -f "$T"/fsend.* "$T/recv/receive.dat"
+		# shellcheck disable=SC2086 # the options are separate words
+		start_server fsend "$FSEND" $fo 0 "$T/f"
+		start=$(date +%s%N)
+		# shellcheck disable=SC2086
+		run_frecv $ro 127.0.0.1 "$PORT"
+		end=$(date +%s%N)
+		expect_status "frecv ($side --limit-rate 8M)" 0 "$RC"
+		wait_server fsend
+		expect_status "fsend ($side --limit-rate 8M)" 0 "$RC"
+		same_file "$T/f" "$T/recv/receive.dat"
+		ms=$(((end - start) / 1000000))
+		[ "$ms" -ge 2700 ] && [ "$ms" -le 6000 ] ||
+			fail "$side --limit-rate 8M: 24 MiB in $ms ms"
+	done
+}
+
 manual_pages_lint_clean() {
 	man=$(dirname "$0")/../man
 	linted=0

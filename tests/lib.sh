@@ -1284,3 +1284,32 @@ failure() {
 		expect_field "$T/last" error errno "$_en"
 	fi
 }
+
+# ---- run by a service manager (service.sh) ----------------------------------
+
+need_activate() {
+	command -v systemd-socket-activate >/dev/null ||
+		skip "systemd-socket-activate (systemd) is not installed"
+}
+
+# activate NAME ARGS...: systemd-socket-activate ARGS in the background,
+# handed a socket listening on a free port of 127.0.0.1 (PORT) as a service
+# manager hands it (the peer's listen-fds), its stderr (and that of the
+# programs it starts) on descriptor 3, read up to where it listens.
+activate() {
+	_a=$1
+	shift
+	start_bg "$_a" 3 "$PEER" listen-fds systemd-socket-activate "$@"
+	next_line "$_a"
+	PORT=$(printf '%s\n' "$LINE" | sed -n 's/^peer: listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p')
+	[ -n "$PORT" ] || fail "$_a: $LINE"
+	until_line "$_a" "Listening on "
+}
+
+# until_line NAME TEXT: read NAME's stderr lines until one starts with TEXT.
+until_line() {
+	while :; do
+		next_line "$1"
+		case $LINE in "$2"*) return 0 ;; '') fail "$1: no '$2': $(cat "$T/$1.err")" ;; esac
+	done
+}

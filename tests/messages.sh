@@ -97,6 +97,36 @@ terminal_shows_the_receiver_command_the_meter_and_a_final_line() {
 		"$T/frecv.screen" || fail "no final line: $(cat "$T/frecv.screen")"
 }
 
+receiver_command_works_as_pasted_for_each_option() {
+	random_file "$T/f" 100000
+	for opts in "" --sha256 --resume "--resume --sha256" -; do
+		rm -f "$T"/fsend.* "$T/recv/receive.dat" "$T/recv/received"
+		if [ "$opts" = - ]; then
+			on_tty fsend "$T" sh -c 'exec "$0" 0 - <"$1"' "$FSEND" "$T/f"
+		else
+			# shellcheck disable=SC2086 # the options are separate words
+			on_tty fsend "$T" "$FSEND" $opts 0 "$T/f"
+		fi
+		wait_text "$T/fsend.tty" "on the receiving machine"
+		cmd=$(tty_lines fsend | sed -n 's/^fsend: on the receiving machine: //p')
+		PORT=$(tty_lines fsend | sed -n 's/^fsend: listening on .*:\([0-9]*\)$/\1/p')
+		case $opts in
+		-) want="frecv -o - $(hostname) $PORT > received" out=received ;;
+		*) want=$(echo "frecv $opts $(hostname) $PORT" | tr -s ' ') out=receive.dat ;;
+		esac
+		[ "$cmd" = "$want" ] || fail "fsend $opts: '$cmd', expected '$want'"
+		# As pasted (where this machine's name does not resolve, with
+		# its address instead).
+		getent hosts "$(hostname)" >/dev/null || cmd=$(echo "$cmd" | sed "s/ $(hostname) / 127.0.0.1 /")
+		(cd "$T/recv" && PATH="$(dirname "$FRECV"):$PATH" &&
+		 timeout "$TO" sh -c "$cmd" >"$T/frecv.out" 2>"$T/frecv.err")
+		expect_status "the command fsend $opts printed" 0 $?
+		same_file "$T/f" "$T/recv/$out"
+		tty_status fsend
+		expect_status "fsend $opts on a terminal" 0 "$RC"
+	done
+}
+
 terminal_meter_is_cleared_before_the_lines_that_end_a_transfer() {
 	# Without --sha256 the meter is still up when the transfer ends: the
 	# acknowledgement lines and frecv's final line start on a clean line,

@@ -791,6 +791,20 @@ int main(int argc, char **argv)
 		execvp(argv[2], argv + 2);
 		die(argv[2]);
 	}
+	if (argc >= 3 && strcmp(argv[1], "listen-fds") == 0) {
+		/* Run a command as a service manager would: listening on a free
+		 * port of 127.0.0.1 (said as the servers say it), the socket as
+		 * descriptor 3, LISTEN_FDS and LISTEN_PID its. */
+		int fd = listen_any("127.0.0.1");
+		char pid[24];
+		if ((fd != 3 && (dup2(fd, 3) < 0 || close(fd) < 0)) || fcntl(3, F_SETFD, 0) < 0)
+			die("dup2");
+		snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+		if (setenv("LISTEN_FDS", "1", 1) < 0 || setenv("LISTEN_PID", pid, 1) < 0)
+			die("setenv");
+		execvp(argv[2], argv + 2);
+		die(argv[2]);
+	}
 	if (argc >= 3 && strcmp(argv[1], "closefrom") == 0) {
 		/* Run a command with no descriptor open but 0, 1 and 2, so that
 		 * those it opens are numbered from 3 without a hole. */
@@ -836,6 +850,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: peer server reset|stall|end-then-reset|urgent BYTES |\n"
 	                "       client noread|noack|close|reset|echo|early HOST PORT |\n"
 	                "       nonblocking-stdin COMMAND [ARG...] | closefrom COMMAND [ARG...] |\n"
+	                "       listen-fds COMMAND [ARG...] |\n"
 	                "       relay HOST PORT FLIP_OFFSET | hold HOST PORT OFFSET |\n"
 	                "       cut HOST PORT reset|close|stall|stall-reset BYTES |\n"
 	                "       flaky HOST PORT reset|close|stall|hold BYTES COUNT |\n"
