@@ -490,6 +490,139 @@ int fx_ack_parse(const char *buf, size_t len, uint8_t digest[FX_SHA256_LEN],
  */
 int fx_sha256_file(int fd, uint64_t off, uint64_t len, struct fx_sha256 *ctx);
 
+/* ---- HMAC and HKDF ----------------------------------------------------- */
+
+/* HMAC-SHA256 (RFC 2104), streaming: init with the key, any number of
+ * updates, final (which wipes h).  A key longer than 64 bytes is hashed
+ * first, as the RFC says. */
+struct fx_hmac {
+	struct fx_sha256 inner, outer;
+};
+void fx_hmac_init(struct fx_hmac *h, const void *key, size_t len);
+void fx_hmac_update(struct fx_hmac *h, const void *buf, size_t len);
+void fx_hmac_final(struct fx_hmac *h, uint8_t out[FX_SHA256_LEN]);
+
+/* The same in one call. */
+void fx_hmac_sha256(const void *key, size_t klen, const void *msg, size_t len,
+                    uint8_t out[FX_SHA256_LEN]);
+
+/*
+ * HKDF-SHA256 (RFC 5869): extract a pseudo-random key from ikm with salt
+ * (none: 32 zero bytes), expand it with info into len bytes of out (at
+ * most 255 * 32: else -1 with EINVAL), or both in one call.  Return 0.
+ */
+void fx_hkdf_extract(const void *salt, size_t slen, const void *ikm, size_t ilen,
+                     uint8_t prk[FX_SHA256_LEN]);
+int fx_hkdf_expand(const uint8_t prk[FX_SHA256_LEN], const void *info, size_t infolen,
+                   uint8_t *out, size_t len);
+int fx_hkdf_sha256(const void *salt, size_t slen, const void *ikm, size_t ilen,
+                   const void *info, size_t infolen, uint8_t *out, size_t len);
+
+/* Are a[0..n) and b[0..n) equal?  1 or 0, in a time that does not depend on
+ * where they differ (for secrets: proofs, tags). */
+int fx_equal_ct(const void *a, const void *b, size_t n);
+
+/* Zero n bytes at p, in a way the compiler cannot leave out (a secret that
+ * is no longer needed). */
+void fx_wipe(void *p, size_t n);
+
+/* ---- The shared key (--key) ---------------------------------------------- */
+
+/*
+ * A key is 32 random bytes, written as one line of base64 (44 characters,
+ * the last "="), as wg genpsk prints one.  Both sides hold it; neither
+ * ever sends it.  docs/protocol.md gives the exchange byte for byte:
+ *
+ *   client  "fxfer-key/1 nonce=HEX\n"                                (hello)
+ *   server  "fxfer-key/1 nonce=HEX size=SIZE resume=R proof=HEX\n"  (reply)
+ *   client  "fxfer-key/1 proof=HEX\n"
+ *   (the resume lines, with R 1), the data: SIZE bytes, or from OFFSET on
+ *   server  "fxfer-key/1 tag=HEX\n"
+ *   client  "thank you\0fxfer-key/1 ack=HEX\n"                     (ack)
+ *
+ * HEX is 64 lowercase hex digits: a nonce (32 fresh random bytes), or an
+ * HMAC-SHA256 under a key derived with HKDF from the shared key, salted
+ * with both nonces, for one purpose and direction only ("fxfer-key/1
+ * server proof", "client proof", "data tag", "ack tag").  A proof is of
+ * the lines so far; a tag is of their digest, the file's size and the
+ * SHA-256 of the whole file.  A line is at most FX_KEY_LINE_MAX bytes.
+ */
+#define FX_KEY_LEN ((size_t)32)
+#define FX_KEY_TEXT_LEN ((size_t)44)
+#define FX_KEY_LINE_MAX ((size_t)256)
+
+/* n random bytes from the kernel (getrandom(2), else /dev/urandom).
+ * Returns 0, or -1 with errno set. */
+int fx_random(void *buf, size_t n);
+
+/* The key as its line's text: 44 base64 characters and a NUL. */
+void fx_key_encode(char out[FX_KEY_TEXT_LEN + 1], const uint8_t key[FX_KEY_LEN]);
+
+/* Parse buf[0..len): exactly 44 base64 characters (standard alphabet, the
+ * one canonical form of 32 bytes) and optionally a newline, nothing else.
+ * Returns 0, or -1 with EINVAL and key untouched. */
+int fx_key_decode(const char *buf, size_t len, uint8_t key[FX_KEY_LEN]);
+
+/*
+ * The lines' parsers, on buf[0..len), exactly one line with its newline
+ * last (no NUL needed; nothing may follow it); they read no byte past
+ * buf[len - 1].  A line of "fxfer-key/1 NAME=HEX\n" (hello: "nonce",
+ * "proof", "tag"), the reply, or the acknowledgement ("thank you", its NUL,
+ * "fxfer-key/1 ack=HEX\n").  Return 0, or -1 with errno EPROTONOSUPPORT (a
+ * line of another version) or EINVAL (anything else), outputs untouched.
+ * Version 1 ignores " KEY=VALUE" fields a later version adds at the end.
+ */
+int fx_key_field_parse(const char *buf, size_t len, const char *name, uint8_t v[32]);
+int fx_key_reply_parse(const char *buf, size_t len, uint8_t nonce[32], uint64_t *size,
+                       int *resume, uint8_t proof[32]);
+int fx_key_ack_parse(const char *buf, size_t len, uint8_t tag[32]);
+
+/* One exchange, on either side: the key, both nonces, and the digest of
+ * every line so far (the transcript).  Its fields are private; wiped by
+ * fx_keyx_end. */
+struct fx_keyx {
+	uint8_t key[FX_KEY_LEN];
+	uint8_t nc[32], ns[32]; /* the client's and the server's nonce */
+	uint8_t prk[32];        /* HKDF-Extract(nc | ns, key) */
+	struct fx_sha256 th;    /* the transcript */
+};
+
+void fx_keyx_start(struct fx_keyx *k, const uint8_t key[FX_KEY_LEN]);
+
+/*
+ * The steps, in order.  Those that make a line write it into buf (at most
+ * FX_KEY_LINE_MAX bytes), add it to the transcript and return its length
+ * (0 with errno when no random bytes could be had); those that take one
+ * (_take, _check) parse and verify it: 0, or -1 with errno EINVAL or
+ * EPROTONOSUPPORT (not such a line: see the parsers), or EACCES (a proof or
+ * tag that is not the one the key gives: compared in constant time).
+ *   client: hello, reply_take, proof, [resume lines: fx_keyx_line], ...,
+ *           tag_check, ack
+ *   server: hello_take, reply, proof_take, [fx_keyx_line], ..., tag,
+ *           ack_check
+ * size is the whole file's, digest its SHA-256 (a resumed file's whole,
+ * the kept prefix included).
+ */
+size_t fx_keyx_hello(struct fx_keyx *k, char buf[FX_KEY_LINE_MAX]);
+int fx_keyx_hello_take(struct fx_keyx *k, const char *buf, size_t len);
+size_t fx_keyx_reply(struct fx_keyx *k, char buf[FX_KEY_LINE_MAX], uint64_t size, int resume);
+int fx_keyx_reply_take(struct fx_keyx *k, const char *buf, size_t len, uint64_t *size,
+                       int *resume);
+size_t fx_keyx_proof(struct fx_keyx *k, char buf[FX_KEY_LINE_MAX]);
+int fx_keyx_proof_take(struct fx_keyx *k, const char *buf, size_t len);
+void fx_keyx_line(struct fx_keyx *k, const char *line, size_t len);
+size_t fx_keyx_tag(const struct fx_keyx *k, char buf[FX_KEY_LINE_MAX], uint64_t size,
+                   const uint8_t digest[32]);
+int fx_keyx_tag_check(const struct fx_keyx *k, const char *buf, size_t len, uint64_t size,
+                      const uint8_t digest[32]);
+size_t fx_keyx_ack(const struct fx_keyx *k, char buf[FX_KEY_LINE_MAX], uint64_t size,
+                   const uint8_t digest[32]);
+int fx_keyx_ack_check(const struct fx_keyx *k, const char *buf, size_t len, uint64_t size,
+                      const uint8_t digest[32]);
+
+/* Wipe the exchange: the key and everything derived from it. */
+void fx_keyx_end(struct fx_keyx *k);
+
 /* ---- Resuming a transfer ---------------------------------------------- */
 
 /*

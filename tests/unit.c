@@ -1899,6 +1899,342 @@ static int out_part_commit_replaces_the_target_and_leaves_no_part(void)
 	return 0;
 }
 
+/* ---- HMAC, HKDF and the key ------------------------------------------------ */
+
+/* The bytes of hex (an even number of digits) into out: their count. */
+static size_t unhex(const char *hex, uint8_t *out)
+{
+	size_t n = strlen(hex) / 2;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		sscanf(hex + 2 * i, "%2x", &v);
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+/* Is out[0..n) the bytes of hex? */
+static int is_hex(const uint8_t *out, size_t n, const char *hex)
+{
+	uint8_t want[256];
+
+	return unhex(hex, want) == n && memcmp(out, want, n) == 0;
+}
+
+/* n bytes of v. */
+static uint8_t *filled(uint8_t *buf, int v, size_t n)
+{
+	memset(buf, v, n);
+	return buf;
+}
+
+static int hmac_sha256_gives_the_rfc_4231_values(void)
+{
+	static const char data7[] = "This is a test using a larger than block-size key and a larger "
+	                            "than block-size data. The key needs to be hashed before being "
+	                            "used by the HMAC algorithm.";
+	static const char key4[] = "0102030405060708090a0b0c0d0e0f10111213141516171819";
+	uint8_t key[256], data[256], mac[32];
+	struct fx_hmac h;
+
+	fx_hmac_sha256(filled(key, 0x0b, 20), 20, "Hi There", 8, mac);
+	CHECK(is_hex(mac, 32, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"));
+	fx_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, mac);
+	CHECK(is_hex(mac, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"));
+	fx_hmac_sha256(filled(key, 0xaa, 20), 20, filled(data, 0xdd, 50), 50, mac);
+	CHECK(is_hex(mac, 32, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"));
+	fx_hmac_sha256(key, unhex(key4, key), filled(data, 0xcd, 50), 50, mac);
+	CHECK(is_hex(mac, 32, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"));
+	/* Case 5's value is the first 128 bits. */
+	fx_hmac_sha256(filled(key, 0x0c, 20), 20, "Test With Truncation", 20, mac);
+	CHECK(is_hex(mac, 16, "a3b6167473100ee06e0c796c2955552b"));
+	/* Keys longer than a block are hashed first. */
+	fx_hmac_sha256(filled(key, 0xaa, 131), 131,
+	               "Test Using Larger Than Block-Size Key - Hash Key First", 54, mac);
+	CHECK(is_hex(mac, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"));
+	fx_hmac_sha256(key, 131, data7, strlen(data7), mac);
+	CHECK(is_hex(mac, 32, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"));
+	/* Streaming, a byte at a time, is the same. */
+	fx_hmac_init(&h, key, 131);
+	for (size_t i = 0; i < strlen(data7); i++)
+		fx_hmac_update(&h, data7 + i, 1);
+	fx_hmac_final(&h, mac);
+	CHECK(is_hex(mac, 32, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"));
+	return 0;
+}
+
+static int hkdf_sha256_gives_the_rfc_5869_values(void)
+{
+	uint8_t ikm[128], salt[128], info[128], prk[32], okm[128];
+	size_t i;
+
+	/* Case 1. */
+	for (i = 0; i < 13; i++)
+		salt[i] = (uint8_t)i;
+	for (i = 0; i < 10; i++)
+		info[i] = (uint8_t)(0xf0 + i);
+	fx_hkdf_extract(salt, 13, filled(ikm, 0x0b, 22), 22, prk);
+	CHECK(is_hex(prk, 32, "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5"));
+	CHECK(fx_hkdf_expand(prk, info, 10, okm, 42) == 0);
+	CHECK(is_hex(okm, 42, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+	                      "34007208d5b887185865"));
+	/* Case 2: long inputs, 82 bytes out. */
+	for (i = 0; i < 80; i++) {
+		ikm[i] = (uint8_t)i;
+		salt[i] = (uint8_t)(0x60 + i);
+		info[i] = (uint8_t)(0xb0 + i);
+	}
+	CHECK(fx_hkdf_sha256(salt, 80, ikm, 80, info, 80, okm, 82) == 0);
+	CHECK(is_hex(okm, 82, "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+	                      "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+	                      "cc30c58179ec3e87c14c01d5c1f3434f1d87"));
+	/* Case 3: no salt, no info. */
+	fx_hkdf_extract(NULL, 0, filled(ikm, 0x0b, 22), 22, prk);
+	CHECK(is_hex(prk, 32, "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04"));
+	CHECK(fx_hkdf_sha256(NULL, 0, ikm, 22, NULL, 0, okm, 42) == 0);
+	CHECK(is_hex(okm, 42, "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+	                      "9d201395faa4b61a96c8"));
+	/* At most 255 blocks. */
+	errno = 0;
+	CHECK(fx_hkdf_expand(prk, NULL, 0, okm, 255 * 32 + 1) == -1 && errno == EINVAL);
+	return 0;
+}
+
+static int constant_time_compare_sees_every_byte(void)
+{
+	uint8_t a[32], b[32];
+
+	CHECK(fx_equal_ct(filled(a, 7, 32), filled(b, 7, 32), 32));
+	for (size_t i = 0; i < 32; i++) {
+		b[i] ^= 1;
+		CHECK(!fx_equal_ct(a, b, 32));
+		b[i] ^= 1;
+	}
+	CHECK(fx_equal_ct(a, b, 0));
+	return 0;
+}
+
+static int key_text_is_44_base64_characters_and_nothing_else(void)
+{
+	static const char *const bad[] = {
+		"", "\n",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",          /* 43: short */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",        /* 45 */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",         /* no '=' */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=",         /* not canonical */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-A=",         /* another alphabet */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA A=",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= ",
+		" AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+	};
+	uint8_t key[32], back[32], untouched[32];
+	char text[FX_KEY_TEXT_LEN + 2];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(key, 0x55, sizeof(key));
+		memcpy(untouched, key, sizeof(key));
+		errno = 0;
+		if (fx_key_decode(bad[i], strlen(bad[i]), key) != -1 || errno != EINVAL ||
+		    memcmp(key, untouched, sizeof(key)) != 0) {
+			fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
+			return 1;
+		}
+	}
+	/* A NUL inside is no character of it. */
+	memcpy(text, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 44);
+	text[10] = '\0';
+	CHECK(fx_key_decode(text, 44, key) == -1);
+	/* Every key's text parses back to it, with or without its newline. */
+	for (int round = 0; round < 200; round++) {
+		CHECK(fx_random(key, sizeof(key)) == 0);
+		fx_key_encode(text, key);
+		CHECK(strlen(text) == FX_KEY_TEXT_LEN && text[43] == '=');
+		CHECK(fx_key_decode(text, FX_KEY_TEXT_LEN, back) == 0 && memcmp(back, key, 32) == 0);
+		text[44] = '\n';
+		CHECK(fx_key_decode(text, FX_KEY_TEXT_LEN + 1, back) == 0 && memcmp(back, key, 32) == 0);
+	}
+	/* The text of a known key. */
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)i;
+	fx_key_encode(text, key);
+	CHECK(strcmp(text, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=") == 0);
+	return 0;
+}
+
+/* Run one exchange between a client and a server of keys kc and ks, the
+ * server sending size bytes whose digest is d; fail at the first step that
+ * does (its errno kept): 1 for the client's reply_take, 2 the server's
+ * proof_take, 3 the client's tag_check, 4 the server's ack_check; 0 when
+ * all passed. */
+static int exchange(const uint8_t kc[32], const uint8_t ks[32], uint64_t size, const uint8_t d[32],
+                    int flip_tag)
+{
+	struct fx_keyx c, s;
+	char line[FX_KEY_LINE_MAX];
+	uint64_t got;
+	int resume, step = 0;
+	size_t n;
+
+	fx_keyx_start(&c, kc);
+	fx_keyx_start(&s, ks);
+	n = fx_keyx_hello(&c, line);
+	if (n == 0 || fx_keyx_hello_take(&s, line, n) < 0)
+		return -1;
+	n = fx_keyx_reply(&s, line, size, 1);
+	if (fx_keyx_reply_take(&c, line, n, &got, &resume) < 0 || got != size || resume != 1)
+		step = 1;
+	if (step == 0) {
+		n = fx_keyx_proof(&c, line);
+		if (fx_keyx_proof_take(&s, line, n) < 0)
+			step = 2;
+	}
+	if (step == 0) {
+		fx_keyx_line(&c, "fxfer-resume/1 have=0 sha256=x\n", 31);
+		fx_keyx_line(&s, "fxfer-resume/1 have=0 sha256=x\n", 31);
+		n = fx_keyx_tag(&s, line, size, d);
+		if (flip_tag)
+			line[20] = line[20] == 'a' ? 'b' : 'a';
+		if (fx_keyx_tag_check(&c, line, n, size, d) < 0)
+			step = 3;
+	}
+	if (step == 0) {
+		n = fx_keyx_ack(&c, line, size, d);
+		if (fx_keyx_ack_check(&s, line, n, size, d) < 0)
+			step = 4;
+	}
+	int e = errno;
+	fx_keyx_end(&c);
+	fx_keyx_end(&s);
+	errno = e;
+	return step;
+}
+
+static int key_exchange_proves_the_key_and_tags_the_content(void)
+{
+	uint8_t k[32], other[32], d[32], none[sizeof(struct fx_keyx)];
+	struct fx_keyx x;
+
+	CHECK(fx_random(k, 32) == 0 && fx_random(other, 32) == 0 && fx_random(d, 32) == 0);
+	CHECK(exchange(k, k, 12345, d, 0) == 0);
+	/* Another key: the client finds the server's proof wrong. */
+	errno = 0;
+	CHECK(exchange(other, k, 12345, d, 0) == 1 && errno == EACCES);
+	errno = 0;
+	CHECK(exchange(k, other, 12345, d, 0) == 1 && errno == EACCES);
+	/* A tag with one digit changed. */
+	errno = 0;
+	CHECK(exchange(k, k, 12345, d, 1) == 3 && errno == EACCES);
+	/* The end wipes every secret. */
+	fx_keyx_start(&x, k);
+	fx_keyx_end(&x);
+	memset(none, 0, sizeof(none));
+	CHECK(memcmp(&x, none, sizeof(x)) == 0);
+	return 0;
+}
+
+static int key_exchange_refuses_replies_and_proofs_of_another_session(void)
+{
+	struct fx_keyx c1, c2, s1, s2;
+	char hello1[FX_KEY_LINE_MAX], hello2[FX_KEY_LINE_MAX], reply1[FX_KEY_LINE_MAX],
+	     reply2[FX_KEY_LINE_MAX], proof1[FX_KEY_LINE_MAX];
+	uint8_t k[32], d[32];
+	uint64_t size;
+	int resume;
+
+	CHECK(fx_random(k, 32) == 0 && fx_random(d, 32) == 0);
+	/* One session, recorded. */
+	fx_keyx_start(&c1, k);
+	fx_keyx_start(&s1, k);
+	size_t h1 = fx_keyx_hello(&c1, hello1);
+	CHECK(fx_keyx_hello_take(&s1, hello1, h1) == 0);
+	size_t r1 = fx_keyx_reply(&s1, reply1, 100, 0);
+	CHECK(fx_keyx_reply_take(&c1, reply1, r1, &size, &resume) == 0);
+	size_t p1 = fx_keyx_proof(&c1, proof1);
+	CHECK(fx_keyx_proof_take(&s1, proof1, p1) == 0);
+	/* Its reply, replayed to a new client (its own nonce): refused. */
+	fx_keyx_start(&c2, k);
+	size_t h2 = fx_keyx_hello(&c2, hello2);
+	errno = 0;
+	CHECK(fx_keyx_reply_take(&c2, reply1, r1, &size, &resume) == -1 && errno == EACCES);
+	/* Its client's proof, replayed to a new server (its own nonce). */
+	fx_keyx_start(&s2, k);
+	CHECK(fx_keyx_hello_take(&s2, hello1, h1) == 0);
+	size_t r2 = fx_keyx_reply(&s2, reply2, 100, 0);
+	CHECK(r2 > 0 && memcmp(reply1, reply2, r1) != 0);
+	errno = 0;
+	CHECK(fx_keyx_proof_take(&s2, proof1, p1) == -1 && errno == EACCES);
+	/* The server's proof reflected as the client's: a line of another
+	 * name, and another key besides. */
+	CHECK(fx_keyx_proof_take(&s2, reply2, r2) == -1 && errno == EINVAL);
+	(void)h2;
+	fx_keyx_end(&c1);
+	fx_keyx_end(&c2);
+	fx_keyx_end(&s1);
+	fx_keyx_end(&s2);
+	return 0;
+}
+
+static int key_lines_refuse_malformed_and_other_versions(void)
+{
+	static const char *const bad[] = {
+		"", "\n", "fxfer-key/1\n", "fxfer-key/1 \n",
+		"fxfer-key/1 nonce=" HEX64,                     /* no newline */
+		"fxfer-key/1 nonce=" HEX64 "\n\n",
+		"fxfer-key/1 nonce=" HEX64 "\r\n",
+		"fxfer-key/1 nonce=" HEX64_UPPER "\n",
+		"fxfer-key/1  nonce=" HEX64 "\n",
+		"fxfer-key/1 nonce= " HEX64 "\n",
+		"fxfer-key/1 nonce=" HEX64 "0\n",
+		"fxfer-key/1 proof=" HEX64 "\n",                 /* another name */
+		"fxfer-key/01 nonce=" HEX64 "\n",
+		"Fxfer-key/1 nonce=" HEX64 "\n",
+		"fxfer-resume/1 nonce=" HEX64 "\n",
+	};
+	uint8_t v[32], untouched[32];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(v, 0x33, 32);
+		memcpy(untouched, v, 32);
+		errno = 0;
+		if (fx_key_field_parse(bad[i], strlen(bad[i]), "nonce", v) != -1 || errno != EINVAL ||
+		    memcmp(v, untouched, 32) != 0) {
+			fprintf(stderr, "accepted: \"%s\"\n", bad[i]);
+			return 1;
+		}
+	}
+	errno = 0;
+	CHECK(fx_key_field_parse("fxfer-key/2 nonce=x\n", 20, "nonce", v) == -1 &&
+	      errno == EPROTONOSUPPORT);
+	/* A later version's fields at the end are ignored. */
+	CHECK(fx_key_field_parse("fxfer-key/1 tag=" HEX64 " x=y\n", 16 + 64 + 5, "tag", v) == 0);
+	uint8_t n[32], p[32];
+	uint64_t size;
+	int resume;
+	static const char reply[] = "fxfer-key/1 nonce=" HEX64 " size=10 resume=1 proof=" HEX64 "\n";
+	CHECK(fx_key_reply_parse(reply, strlen(reply), n, &size, &resume, p) == 0 && size == 10 &&
+	      resume == 1);
+	static const char *const bad_replies[] = {
+		"fxfer-key/1 nonce=" HEX64 " size=10 resume=2 proof=" HEX64 "\n",
+		"fxfer-key/1 nonce=" HEX64 " size=010 resume=1 proof=" HEX64 "\n",
+		"fxfer-key/1 nonce=" HEX64 " size=9223372036854775808 resume=1 proof=" HEX64 "\n",
+		"fxfer-key/1 nonce=" HEX64 " resume=1 size=10 proof=" HEX64 "\n",
+		"fxfer-key/1 nonce=" HEX64 " size=10 resume=1\n",
+	};
+	for (size_t i = 0; i < sizeof(bad_replies) / sizeof(bad_replies[0]); i++) {
+		errno = 0;
+		CHECK(fx_key_reply_parse(bad_replies[i], strlen(bad_replies[i]), n, &size, &resume, p) ==
+		      -1 && errno == EINVAL);
+	}
+	static const char ack[] = "thank you\0fxfer-key/1 ack=" HEX64 "\n";
+	CHECK(fx_key_ack_parse(ack, sizeof(ack) - 1, p) == 0);
+	CHECK(fx_key_ack_parse(ack + 1, sizeof(ack) - 2, p) == -1 && errno == EINVAL);
+	CHECK(fx_key_ack_parse("thank you\n", 10, p) == -1 && errno == EINVAL);
+	return 0;
+}
+
 /* ---- runner -------------------------------------------------------------- */
 
 #define T(name) { #name, name }
@@ -1972,6 +2308,13 @@ static const struct {
 	T(out_open_part_refuses_a_part_that_is_no_regular_file),
 	T(out_open_part_writes_a_device_directly),
 	T(out_part_commit_replaces_the_target_and_leaves_no_part),
+	T(hmac_sha256_gives_the_rfc_4231_values),
+	T(hkdf_sha256_gives_the_rfc_5869_values),
+	T(constant_time_compare_sees_every_byte),
+	T(key_text_is_44_base64_characters_and_nothing_else),
+	T(key_exchange_proves_the_key_and_tags_the_content),
+	T(key_exchange_refuses_replies_and_proofs_of_another_session),
+	T(key_lines_refuse_malformed_and_other_versions),
 };
 
 int main(int argc, char **argv)

@@ -2,6 +2,9 @@
 #ifndef FX_INTERNAL_H
 #define FX_INTERNAL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* Turn the EAGAIN of a blocking socket's timeout into ETIMEDOUT; returns -1. */
 int fx_timed_out(void);
 
@@ -17,6 +20,28 @@ int fx_wait_writable(int fd);
  * so by whoever made it) is waited for until it has bytes, at most a
  * socket's receive timeout. */
 int fx_wait_readable(int fd);
+
+/*
+ * Parsing a protocol line (fx_line.c): a cursor over buf[0..len), p up to
+ * end.  Each fx_take* takes what it names and returns 1, or returns 0 and
+ * may have moved p.
+ */
+struct fx_cursor {
+	const char *p, *end;
+};
+int fx_take(struct fx_cursor *c, const char *literal);
+/* Decimal digits, no sign, no leading zero, at most 2^63 - 1. */
+int fx_take_number(struct fx_cursor *c, uint64_t *v);
+/* 64 lowercase hex digits (the wire's case). */
+int fx_take_hex32(struct fx_cursor *c, uint8_t d[32]);
+/* The whole line (at most max bytes, its newline last), then magic and
+ * "1 ": 1; 0 for no such line; -1 for one of another version. */
+int fx_take_version(struct fx_cursor *c, const char *magic, size_t max);
+/* The end of a version 1 line: its newline, or first more " KEY=VALUE"
+ * fields of printable ASCII that a later version may add (ignored). */
+int fx_take_end(struct fx_cursor *c);
+/* Fail as fx_take_version said (v -1: EPROTONOSUPPORT, else EINVAL): -1. */
+int fx_line_refused(int v);
 
 /* Set FD_CLOEXEC on fd.  Returns 0, or -1 with errno set. */
 int fx_cloexec(int fd);
