@@ -98,6 +98,8 @@ struct fx_xfer {
 	fx_progress_fn *progress;  /* NULL for none */
 	void *arg;                 /* passed to progress */
 	uint64_t max;              /* fx_recv_stream: the longest stream taken; 0: no limit */
+	int exact;                 /* fx_recv_stream with max: take exactly max bytes and
+	                              stop, what follows staying in the socket */
 	int out_failed;            /* after an error: 1 if writing the output failed,
 	                              0 if reading the input did */
 	struct fx_sha256 *sha;     /* NULL, or a digest that every byte moved is
@@ -151,9 +153,11 @@ int fx_send_stream(int sock, int fd, struct fx_xfer *x);
  * a read/write loop.  x->bytes counts the bytes written to fd.  With x->max
  * set, a stream longer than x->max bytes fails with EMSGSIZE as soon as the
  * excess arrives (what was written stays written: the caller discards it).
- * With x->sha, exactly the bytes written are hashed too (on the fast path
- * read back from fd, which must then be open for reading too; a write-only
- * fd takes the portable path).  Built with FX_WRITEBACK_BOUND, the writeback
+ * With x->exact too, it stops once x->max bytes have arrived, reading no
+ * byte past them (an end of the stream before them is no error: x->bytes
+ * says how many came).  With x->sha, exactly the bytes written are hashed
+ * too (on the fast path read back from fd, which must then be open for
+ * reading too; a write-only fd takes the portable path).  Built with FX_WRITEBACK_BOUND, the writeback
  * of a regular fd is started as it fills and waited for some way behind; any
  * error it reports fails the call (a writeback error is reported only once:
  * the final fsync would not see it again).  Returns 0, or -1 with errno and

@@ -266,7 +266,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (o->resume && strcmp(o->output, "-") == 0)
 		return tool_usage_error("--resume", "keeps what arrives in a file (PATH.part): "
 		                        "not with -o -");
-	return EX_OK;
+	return tool_key_load(&o->c) < 0 ? EX_USAGE : EX_OK;
 }
 
 /* Is path ("-": standard output), under whatever name, the file that
@@ -548,15 +548,21 @@ static int no_reply(struct outcome *r, int e, const char *thing, const char *wha
  * (emptied when what it holds is not the start of the server's file).
  */
 static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out, int sock,
-                        const char *thing, struct resume *rs, struct outcome *r)
+                        const char *thing, struct fx_keyx *k, struct resume *rs,
+                        struct outcome *r)
 {
 	char line[FX_RESUME_MAX], shown[4 * SHOWN + 8], what[4 * SHOWN + 128];
 	uint8_t d[FX_SHA256_LEN];
 	struct fx_sha256 copy = rs->prefix;
+	uint64_t announced = rs->size;
 	ssize_t n;
 
 	fx_sha256_final(&copy, d);
-	if (fx_write_full(sock, line, fx_resume_request(line, rs->have, d)) < 0)
+	n = (ssize_t)fx_resume_request(line, rs->have, d);
+	/* --key: both lines are the exchange's, which the tags cover. */
+	if (k != NULL)
+		fx_keyx_line(k, line, (size_t)n);
+	if (fx_write_full(sock, line, (size_t)n) < 0)
 		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
 	/* The server hashes as many bytes before it answers: the wait for the
 	 * reply is -t plus a second for each REPLY_RATE of them. */
@@ -593,6 +599,13 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 		                       "the file's end)" :
 		         "not a resume reply: \"%s%s\"", shown, (size_t)n > most ? "..." : "");
 		return e == EINVAL ? no_reply(r, 0, thing, what) : fail(r, EX_PROTOCOL, 0, thing, what);
+	}
+	if (k != NULL)
+		fx_keyx_line(k, line, (size_t)n);
+	if (k != NULL && rs->size != announced) {
+		snprintf(what, sizeof(what), "the resume reply says %" PRIu64 " bytes, the key "
+		         "reply %" PRIu64, rs->size, announced);
+		return fail(r, EX_PROTOCOL, 0, thing, what);
 	}
 	if (rs->from != 0 && rs->from != rs->have) {
 		snprintf(what, sizeof(what), "the server would go on from byte %" PRIu64
@@ -667,21 +680,96 @@ static int broken(const struct opts *o, const struct fx_xfer *x, const struct re
 }
 
 /*
+ * --key, once connected: our hello, the server's reply with its proof (it
+ * holds the key: else 77), our proof.  rs->size is then the size the server
+ * announced.
+ */
+static int key_hello(const struct opts *o, int sock, const char *thing, struct fx_keyx *k,
+                     struct resume *rs, struct outcome *r)
+{
+	char line[FX_KEY_LINE_MAX], what[200];
+	unsigned t = (unsigned)o->c.timeout;
+	int resume;
+	ssize_t n;
+
+	fx_keyx_start(k, o->c.key);
+	if ((n = (ssize_t)fx_keyx_hello(k, line)) == 0)
+		return fail(r, EX_OSERR, errno, "random bytes", strerror(errno));
+	if (fx_write_full(sock, line, (size_t)n) < 0)
+		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+	/* A reset or the network's silence may pass; a server that answers
+	 * otherwise does not hold the key (a plain fsend sends data). */
+	n = fx_recv_line(sock, line, sizeof(line), t);
+	if (n < 0 && errno != ETIME)
+		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+	if (n <= 0 || fx_keyx_reply_take(k, line, (size_t)n, &rs->size, &resume) < 0)
+		return fail(r, EX_NOPERM, n > 0 ? errno : 0, thing, n > 0 && errno == EACCES ?
+		            "the server does not hold the key: its proof is not the key's (--key)" :
+		            "the server does not hold the key: no key reply came (fsend --key "
+		            "sends one)");
+	if (resume != o->resume) {
+		snprintf(what, sizeof(what), "the server %s --resume, this frecv %s",
+		         resume ? "uses" : "does not use", o->resume ? "does" : "does not");
+		return fail(r, EX_PROTOCOL, 0, thing, what);
+	}
+	if (o->max_size != 0 && rs->size > o->max_size) {
+		snprintf(what, sizeof(what), "a file of %" PRIu64 " bytes, more than %" PRIu64
+		         " (--max-size): connection reset", rs->size, o->max_size);
+		return fail(r, EX_DATAERR, 0, thing, what);
+	}
+	n = (ssize_t)fx_keyx_proof(k, line);
+	if (fx_write_full(sock, line, (size_t)n) < 0)
+		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+	return EX_OK;
+}
+
+/*
+ * --key, after the data: the server's tag must be the key's for the whole
+ * file (its size and digest), and nothing may follow it.  Changed, missing
+ * or extra bytes are 65 (nothing of them is kept); a stream cut before the
+ * tag is a failed transfer.
+ */
+static int key_tag(const struct opts *o, int sock, const char *thing, const struct fx_keyx *k,
+                   uint64_t size, const uint8_t digest[FX_SHA256_LEN], struct outcome *r)
+{
+	char line[FX_KEY_LINE_MAX], c;
+	ssize_t n = fx_recv_line(sock, line, sizeof(line), (unsigned)o->c.timeout);
+
+	if (n < 0 && errno != ETIME)
+		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+	if (n == 0)
+		return fail_again(r, EX_IOERR, 0, thing, "the stream ended before its tag (--key)");
+	if (n < 0 || fx_keyx_tag_check(k, line, (size_t)n, size, digest) < 0)
+		return fail(r, EX_DATAERR, 0, o->shown, n > 0 && errno == EACCES ?
+		            "changed on the way: its tag is not the key's for what came (--key)" :
+		            "changed on the way: no tag where the data ends (--key)");
+	if ((n = fx_read_full(sock, &c, 1)) != 0)
+		return n > 0 ? fail(r, EX_DATAERR, 0, o->shown, "changed on the way: bytes after its "
+		                    "tag (--key)") :
+		               fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+	return EX_OK;
+}
+
+/*
  * Store the received file and acknowledge it.  The order makes every status
  * tell the truth about the target: sync the data (long, interruptible), then
  * with every signal blocked till exit (short): check the sender is still
  * there, rename, sync the directory, acknowledge.
  */
-static int store(const struct opts *o, struct fx_outfile *out, int sock,
-                 const char *thing, const uint8_t digest[FX_SHA256_LEN], struct outcome *r)
+static int store(const struct opts *o, struct fx_outfile *out, int sock, const char *thing,
+                 const struct fx_keyx *k, uint64_t size, const uint8_t digest[FX_SHA256_LEN],
+                 struct outcome *r)
 {
-	char ack[FX_ACK_MAX], hex[FX_SHA256_HEX_LEN + 1], reason[400];
+	char ack[FX_KEY_LINE_MAX], hex[FX_SHA256_HEX_LEN + 1], reason[400];
 	size_t ack_len = FX_ACK_LEN;
 	sigset_t all;
 	int e;
 
 	memcpy(ack, FX_ACK, FX_ACK_LEN);
-	if (o->sha256)
+	/* --key: the tag of what is stored, which only the key's holders make. */
+	if (k != NULL)
+		ack_len = fx_keyx_ack(k, ack, size, digest);
+	else if (o->sha256)
 		ack_len += (size_t)snprintf(ack + FX_ACK_LEN, sizeof(ack) - FX_ACK_LEN,
 		                            FX_ACK_SHA256 "%s\n", fx_sha256_hex(digest, hex));
 
@@ -767,6 +855,17 @@ static void stored(const struct opts *o, int silent, struct tool_meter *m, uint6
 	tool_emit("done", o->c.verbose && !silent ? summary : NULL, f, hashed ? 6 : 5);
 }
 
+/* The attempt failed before the store: reset the connection, drop the
+ * output (a .part file stays), forget the exchange's secrets. */
+static int abandon(int sock, struct fx_outfile *out, struct fx_keyx *k, int status)
+{
+	close(sock); /* a reset: armed since the connect */
+	drop_output(out);
+	if (k != NULL)
+		fx_keyx_end(k);
+	return status;
+}
+
 /* The meter, and when the last byte was stored: --retry's clock starts
  * again from there. */
 struct progress {
@@ -798,6 +897,7 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	struct resume rs = { .size = 0 };
 	struct fx_xfer x;
 	struct fx_sha256 sha;
+	struct fx_keyx keyx, *k = o->c.key_path != NULL ? &keyx : NULL;
 	uint8_t digest[FX_SHA256_LEN];
 	char thing[300], peer[320], got[FX_SHA256_HEX_LEN + 1], want[FX_SHA256_HEX_LEN + 1];
 	int status, sock;
@@ -827,11 +927,9 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		snprintf(peer, sizeof(peer), "%s", thing);
 	p.m.peer = peer;
 	r->at = rs.have;
-	if (o->resume && (status = agree_offset(o, silent, &out, sock, thing, &rs, r)) != EX_OK) {
-		close(sock); /* a reset: armed since the connect */
-		drop_output(&out);
-		return status;
-	}
+	if ((k != NULL && (status = key_hello(o, sock, thing, k, &rs, r)) != EX_OK) ||
+	    (o->resume && (status = agree_offset(o, silent, &out, sock, thing, k, &rs, r)) != EX_OK))
+		return abandon(sock, &out, k, status);
 	r->size = rs.size;
 	tool_meter_start(&p.m, !silent && (o->c.progress || tool_json_mode() || isatty(STDERR_FILENO)),
 	                 rs.size);
@@ -841,15 +939,18 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 		sha = rs.prefix;
 	else
 		fx_sha256_init(&sha);
+	/* --key: the size is announced, and the tag follows the data; the
+	 * digest is the one the tags cover. */
 	x = (struct fx_xfer){ .chunk = o->c.chunk, .progress = on_progress, .arg = &p,
-	                      .max = o->resume ? rs.size - rs.from : o->max_size,
-	                      .sha = o->sha256 || o->expect ? &sha : NULL,
+	                      .max = o->resume || k != NULL ? rs.size - rs.from : o->max_size,
+	                      .exact = k != NULL,
+	                      .sha = o->sha256 || o->expect || k != NULL ? &sha : NULL,
 	                      .hash_thread = o->c.hash_thread, .rate = o->c.rate };
-	status = receive(sock, out.fd, &x, o->resume);
+	status = k != NULL && x.max == 0 ? 0 : receive(sock, out.fd, &x, o->resume);
 	int e = errno;
 	tool_meter_end(&p.m);
 	r->at = rs.from + x.bytes;
-	if (status == 0 && o->resume && r->at < rs.size) {
+	if (status == 0 && (o->resume || k != NULL) && r->at < rs.size) {
 		/* A clean end before the announced size is no end. */
 		char what[160];
 		snprintf(what, sizeof(what), "the stream ended after %" PRIu64 " of %" PRIu64
@@ -861,41 +962,44 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	}
 	if (status == EX_IOERR)
 		r->kept = r->at;
-	if (status != EX_OK) {
-		close(sock); /* a reset: armed since the connect */
-		drop_output(&out);
-		return status;
-	}
+	if (status != EX_OK)
+		return abandon(sock, &out, k, status);
 	fx_sha256_final(&sha, digest);
+	if (k != NULL && (status = key_tag(o, sock, thing, k, rs.size, digest, r)) != EX_OK) {
+		/* Bytes the key does not vouch for: none of them is kept. */
+		if (status == EX_DATAERR) {
+			out.keep = 0;
+			r->at = 0;
+		}
+		return abandon(sock, &out, k, status);
+	}
 	if (o->expect && memcmp(digest, o->expected, FX_SHA256_LEN) != 0) {
 		char what[200];
-		close(sock); /* a reset: armed since the connect */
 		out.keep = 0; /* not the file expected: nothing of it is worth keeping */
-		drop_output(&out);
 		r->at = 0;
 		snprintf(what, sizeof(what), "received sha256 %s, expected %s",
 		         fx_sha256_hex(digest, got), fx_sha256_hex(o->expected, want));
-		return fail(r, EX_DATAERR, 0, o->shown, what);
+		return abandon(sock, &out, k, fail(r, EX_DATAERR, 0, o->shown, what));
 	}
 	/* What the .part file must hold, unless another process changed it:
 	 * checked before a digest is said to be the file's, and at the commit
 	 * again. */
 	out.length = r->at;
 	if (fx_out_check(&out) < 0) {
-		close(sock); /* a reset: armed since the connect */
-		drop_output(&out);
 		r->kept = r->at;
-		return fail_again(r, EX_IOERR, EBUSY, r->part, out.why);
+		fail_again(r, EX_IOERR, EBUSY, r->part, out.why);
+		return abandon(sock, &out, k, EX_IOERR);
 	}
 	/* The digest line was asked for: it is out before the file is stored,
 	 * or nothing is. */
 	if (o->sha256 && !errors_only && tool_sha256_line(msg, digest, o->output) < 0) {
 		e = errno;
-		close(sock); /* a reset: armed since the connect */
-		drop_output(&out);
-		return fail(r, EX_IOERR, e, tool_stream_name(msg), strerror(e));
+		return abandon(sock, &out, k, fail(r, EX_IOERR, e, tool_stream_name(msg), strerror(e)));
 	}
-	if ((status = store(o, &out, sock, thing, digest, r)) != EX_OK)
+	status = store(o, &out, sock, thing, k, rs.size, digest, r);
+	if (k != NULL)
+		fx_keyx_end(k);
+	if (status != EX_OK)
 		return status;
 	stored(o, silent, &p.m, x.bytes, r->at, digest, thing);
 	errno = 0; /* for tool_flush */

@@ -124,7 +124,7 @@ static int inetd_args(int argc, char **argv, struct opts *o, int keep_or_count)
 	o->port = "";
 	if (strcmp(o->file, "-") == 0)
 		return tool_usage_error("-", "standard input is the connection (--inetd)");
-	return EX_OK;
+	return tool_key_load(&o->c) < 0 ? EX_USAGE : EX_OK;
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -213,7 +213,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	if (strcmp(o->file, "-") == 0 && o->resume)
 		return tool_usage_error("-", "--resume needs a file it can read again: "
 		                        "not standard input");
-	return EX_OK;
+	if (strcmp(o->file, "-") == 0 && o->c.key_path != NULL)
+		return tool_usage_error("-", "--key announces the file's size first: "
+		                        "not standard input");
+	return tool_key_load(&o->c) < 0 ? EX_USAGE : EX_OK;
 }
 
 /* What the listener keeps for the next client: its file, ready to send. */
@@ -293,8 +296,14 @@ static void tell_receiver(const struct opts *o, const char *port)
 		return;
 	host[sizeof(host) - 1] = '\0';
 	fx_escape(shown, sizeof(shown), host, strlen(host));
-	snprintf(command, sizeof(command), "frecv%s%s%s %s %s%s", o->resume ? " --resume" : "",
-	         o->sha256 ? " --sha256" : "", strcmp(o->file, "-") == 0 ? " -o -" : "", shown,
+	char key[300] = "";
+	if (o->c.key_path != NULL) {
+		fx_escape(key, sizeof(key) - 7, o->c.key_path, strlen(o->c.key_path));
+		memmove(key + 7, key, strlen(key) + 1);
+		memcpy(key, " --key ", 7);
+	}
+	snprintf(command, sizeof(command), "frecv%s%s%s%s %s %s%s", o->resume ? " --resume" : "",
+	         o->sha256 ? " --sha256" : "", key, strcmp(o->file, "-") == 0 ? " -o -" : "", shown,
 	         port, strcmp(o->file, "-") == 0 ? " > received" : "");
 	char line[sizeof(command) + 40];
 	snprintf(line, sizeof(line), "on the receiving machine: %s", command);
@@ -361,6 +370,7 @@ struct outcome {
 	double ack_after;   /* seconds from the last byte to the acknowledgement */
 	uint64_t from;      /* --resume: where the client's part began */
 	int err;            /* the errno behind a failure, 0 when none */
+	int refused;        /* the client did not prove the key: not served */
 };
 
 static int end(struct outcome *r, int status, const char *thing, const char *reason)
@@ -395,10 +405,34 @@ static ssize_t read_ack(int sock, char *ack, const struct opts *o, const sigset_
 		if (n < 0)
 			return -1;
 		got += (size_t)n;
-	} while (o->sha256 && n > 0 && got < FX_ACK_MAX && !memchr(ack, '\n', got));
-	if (!o->sha256 && (nul = memchr(ack, '\0', got)) != NULL)
+	} while ((o->sha256 || o->c.key_path) && n > 0 && got < FX_ACK_MAX &&
+	         !memchr(ack, '\n', got));
+	if (!o->sha256 && !o->c.key_path && (nul = memchr(ack, '\0', got)) != NULL)
 		got = (size_t)(nul - ack) + 1;
 	return (ssize_t)got;
+}
+
+/*
+ * --key: the acknowledgement must carry the tag the key gives to what was
+ * sent (the client stored it); compared in constant time.
+ */
+static int judge_keyed_ack(const char *ack, size_t n, const struct fx_keyx *k, uint64_t size,
+                           const uint8_t sent[FX_SHA256_LEN], const struct opts *o,
+                           struct outcome *r)
+{
+	uint8_t tag[FX_SHA256_LEN];
+
+	if (fx_keyx_ack_check(k, ack, n, size, sent) == 0) {
+		if (o->sha256)
+			fx_sha256_hex(sent, r->verified);
+		return end(r, EX_OK, NULL, "acknowledged, content authenticated (--key)");
+	}
+	if (fx_key_ack_parse(ack, n, tag) == 0)
+		return end(r, EX_DATAERR, "delivery failed", "the client's tag is not the key's for "
+		           "what was sent: it stored different bytes, or its answer was changed on "
+		           "the way (--key)");
+	return end(r, EX_PROTOCOL, "delivery unconfirmed", "no keyed acknowledgement "
+	           "(frecv --key sends one)");
 }
 
 /* Judge the acknowledgement ack[0..n) against the digest sent (--sha256). */
@@ -409,9 +443,6 @@ static int judge_ack(const char *ack, size_t n, const struct opts *o,
 	uint8_t digest[FX_SHA256_LEN];
 	int has;
 
-	if (n == 0)
-		return end(r, EX_PROTOCOL, "delivery unconfirmed",
-		           "client closed without acknowledgement");
 	if (!fx_ack_parse(ack, n, digest, &has)) {
 		fx_escape(shown, sizeof(shown), ack, n);
 		snprintf(r->reason, sizeof(r->reason), "unexpected acknowledgement \"%s\"%s",
@@ -465,7 +496,8 @@ static int no_request(struct outcome *r, const char *what)
  * with the prefix.  Returns EX_OK, or the status the outcome r says.
  */
 static int resume_point(int sock, const struct input *in, off_t size, struct fx_xfer *x,
-                        const struct opts *o, const char *peer, struct outcome *r)
+                        const struct opts *o, const char *peer, struct fx_keyx *k,
+                        struct outcome *r)
 {
 	char line[FX_RESUME_MAX], shown[4 * SHOWN + 8], what[4 * SHOWN + 128];
 	uint8_t theirs[FX_SHA256_LEN], ours[FX_SHA256_LEN];
@@ -516,7 +548,13 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 		if (memcmp(ours, theirs, FX_SHA256_LEN) == 0)
 			r->from = have;
 	}
-	if (fx_write_full(sock, line, fx_resume_reply(line, (uint64_t)size, r->from)) < 0)
+	/* --key: both lines are the exchange's, which the tags cover. */
+	if (k != NULL)
+		fx_keyx_line(k, line, (size_t)n);
+	n = (ssize_t)fx_resume_reply(line, (uint64_t)size, r->from);
+	if (k != NULL)
+		fx_keyx_line(k, line, (size_t)n);
+	if (fx_write_full(sock, line, (size_t)n) < 0)
 		return end_errno(r, EX_IOERR, errno, peer, tool_reason(errno, o->c.timeout));
 	if (lseek(in->fd, (off_t)r->from, SEEK_SET) < 0)
 		return end_errno(r, EX_IOERR, errno, o->file, strerror(errno));
@@ -530,6 +568,52 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
 	return EX_OK;
 }
 
+/* The client did not prove it holds the key: refused, as --allow refuses
+ * (a reset; the client does not count). */
+static int not_proved(struct outcome *r, const char *peer, const char *why)
+{
+	r->refused = 1;
+	return end(r, EX_NOPERM, peer, why);
+}
+
+/*
+ * --key, before anything else: the client's hello, our reply with our
+ * proof, the client's proof.  Only a client that proved it holds the key
+ * counts (sv_passed); any other is refused.  size is the whole file's.
+ */
+static int key_exchange(int sock, const struct opts *o, uint64_t size, struct fx_keyx *k,
+                        const char *peer, struct outcome *r)
+{
+	char line[FX_KEY_LINE_MAX], why[160];
+	unsigned t = (unsigned)o->c.timeout;
+	ssize_t n;
+
+	fx_keyx_start(k, o->c.key);
+	/* Each line whole within -t, however slowly it trickles in. */
+	n = fx_recv_line(sock, line, sizeof(line), t);
+	if (n <= 0 || fx_keyx_hello_take(k, line, (size_t)n) < 0) {
+		snprintf(why, sizeof(why), "no key hello (%s): connection reset (--key)",
+		         n < 0 ? tool_reason(errno, o->c.timeout) : n == 0 ? "it closed" :
+		                 "it sent something else");
+		return not_proved(r, peer, why);
+	}
+	if ((n = (ssize_t)fx_keyx_reply(k, line, size, o->resume)) == 0)
+		return end_errno(r, EX_OSERR, errno, "random bytes", strerror(errno));
+	if (fx_write_full(sock, line, (size_t)n) < 0)
+		return not_proved(r, peer, "gone before its proof: connection reset (--key)");
+	n = fx_recv_line(sock, line, sizeof(line), t);
+	if (n > 0 && fx_keyx_proof_take(k, line, (size_t)n) == 0) {
+		sv_passed();
+		return EX_OK;
+	}
+	snprintf(why, sizeof(why), "%s: connection reset (--key)",
+	         n > 0 && errno == EACCES ? "the client does not hold the key" :
+	         n > 0 ? "no key proof: it sent something else" :
+	         n == 0 ? "no key proof: it closed (it does not hold the key, or refused ours)" :
+	                  tool_reason(errno, o->c.timeout));
+	return not_proved(r, peer, why);
+}
+
 /*
  * Send the whole file, half-close, and judge the acknowledgement.  The
  * connection resets when closed (the listener armed it), unless the client
@@ -537,10 +621,10 @@ static int resume_point(int sock, const struct input *in, off_t size, struct fx_
  * with every signal blocked, so what was read is also what is reported.
  */
 static int serve(int sock, const struct input *in, struct fx_xfer *x, struct tool_meter *m,
-                 const struct opts *o,
-                 const char *peer, struct outcome *r)
+                 const struct opts *o, const char *peer, struct fx_keyx *k,
+                 struct outcome *r)
 {
-	char ack[FX_ACK_MAX];
+	char ack[FX_ACK_MAX], line[FX_KEY_LINE_MAX];
 	uint8_t sent[FX_SHA256_LEN];
 	sigset_t all, old;
 	struct timespec last, acked;
@@ -554,8 +638,12 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 	if (S_ISREG(st.st_mode) && fstat(in->fd, &st) == 0 &&
 	    (at = lseek(in->fd, 0, SEEK_CUR)) >= 0)
 		size = at < st.st_size ? st.st_size - at : 0;
+	/* The whole file's size, which the tags cover. */
+	const uint64_t whole = (uint64_t)size;
+	if (k != NULL && key_exchange(sock, o, whole, k, peer, r) != EX_OK)
+		return r->status;
 	if (o->resume) {
-		if (resume_point(sock, in, size, x, o, peer, r) != EX_OK)
+		if (resume_point(sock, in, size, x, o, peer, k, r) != EX_OK)
 			return r->status;
 		size -= (off_t)r->from;
 		/* The rate and the time counted from the first byte of data, not
@@ -580,13 +668,18 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 		           "the client answered before it had the whole file");
 	/* The digest line was asked for: it is out before the client can
 	 * store anything, or the transfer fails (a reset). */
-	if (x->sha != NULL) {
+	if (x->sha != NULL)
 		fx_sha256_final(x->sha, sent);
+	if (o->sha256) {
 		/* On a terminal the line stands alone, not after the meter. */
 		tool_meter_end(m);
 		if (tool_sha256_line(stdout, sent, o->file) < 0)
 			return end_errno(r, EX_IOERR, errno, "standard output", strerror(errno));
 	}
+	/* --key: the tag of everything, after the data: the client stores
+	 * nothing it does not match. */
+	if (k != NULL && fx_write_full(sock, line, fx_keyx_tag(k, line, whole, sent)) < 0)
+		return end_errno(r, EX_IOERR, errno, peer, tool_reason(errno, o->c.timeout));
 	/* A reset that came meanwhile fails the half-close with ENOTCONN: say
 	 * what happened to the connection instead. */
 	if (shutdown(sock, SHUT_WR) < 0) {
@@ -616,7 +709,13 @@ static int serve(int sock, const struct input *in, struct fx_xfer *x, struct too
 	clock_gettime(CLOCK_MONOTONIC, &acked);
 	r->ack_after = (double)(acked.tv_sec - last.tv_sec) +
 	               (double)(acked.tv_nsec - last.tv_nsec) / 1e9;
-	if (judge_ack(ack, (size_t)n, o, sent, r) == EX_OK)
+	if (n == 0)
+		end(r, EX_PROTOCOL, "delivery unconfirmed", "client closed without acknowledgement");
+	else if (k != NULL)
+		judge_keyed_ack(ack, (size_t)n, k, whole, sent, o, r);
+	else
+		judge_ack(ack, (size_t)n, o, sent, r);
+	if (r->status == EX_OK)
 		(void)fx_clear_reset_on_close(sock);
 	return r->status;
 }
@@ -684,6 +783,13 @@ static void report(const struct opts *o, const struct outcome *r, struct tool_me
 	};
 
 	tool_figures(figures, sizeof(figures), m, bytes);
+	if (r->refused) {
+		/* Not served: said as --allow's refusal is. */
+		struct tool_field c[] = { TOOL_F_STR("peer", peer), TOOL_F_STR("outcome", "refused") };
+		snprintf(summary, sizeof(summary), "%s: %s", peer, r->reason);
+		tool_emit("client", summary, c, 2);
+		return;
+	}
 	if (r->status != EX_OK && each) {
 		snprintf(summary, sizeof(summary), "%s: %s, %s%s%s", peer, figures,
 		         shown ? shown : "", shown ? ": " : "", r->reason);
@@ -722,7 +828,7 @@ static int serve_client(int sock, const char *peer, void *arg)
 {
 	const struct input *in = arg;
 	const struct opts *o = in->o;
-	struct outcome r = { EX_OK, NULL, "", "", 0, 0, 0 };
+	struct outcome r = { .status = EX_OK, .reason = "" };
 	struct tool_meter m = { .peer = peer };
 	struct fx_sha256 sha;
 	struct fx_xfer x = { .chunk = o->c.chunk, .progress = tool_meter_update, .arg = &m,
@@ -732,12 +838,16 @@ static int serve_client(int sock, const char *peer, void *arg)
 	int meter = !o->c.quiet && (tool_json_mode() ||
 	                            (o->count == 1 && (o->c.progress || isatty(STDERR_FILENO))));
 
-	if (o->sha256) {
+	struct fx_keyx k;
+	/* --key tags the file's digest: the same hashing as --sha256. */
+	if (o->sha256 || o->c.key_path != NULL) {
 		fx_sha256_init(&sha);
 		x.sha = &sha;
 	}
 	tool_meter_start(&m, meter, (uint64_t)in->size);
-	serve(sock, in, &x, &m, o, peer, &r);
+	serve(sock, in, &x, &m, o, peer, o->c.key_path != NULL ? &k : NULL, &r);
+	if (o->c.key_path != NULL)
+		fx_keyx_end(&k);
 	/* Resets unless acknowledged; every signal is blocked from here on,
 	 * so how the transfer ended is always reported. */
 	sigset_t all;
@@ -815,6 +925,8 @@ int main(int argc, char **argv)
 	/* A resumable transfer that failed can go on: its client will be
 	 * back (frecv --resume --retry), or sent again. */
 	sv.count_success = o.resume && o.count > 0;
+	/* --key: only a client that proved it holds the key counts. */
+	sv.gate = o.c.key_path != NULL;
 	sv.linger = o.c.timeout;
 	sv.quiet = o.c.quiet;
 	sv.log_each = o.count != 1 || o.c.verbose;

@@ -32,10 +32,15 @@ static int wake[2] = { -1, -1 };
 /* The children: a slot per job, pid 0 when free. */
 struct kid {
 	pid_t pid;
+	int passed;  /* the gate: the client proved it may be served */
 	char peer[80];
 };
 static struct kid *kids;
-static unsigned long active, started, succeeded;
+static unsigned long active, started, passed, succeeded;
+/* The gate (sv_opts.gate): each child writes its slot here once its client
+ * passed; -1 when there is none.  In a child: its slot. */
+static int gate[2] = { -1, -1 };
+static unsigned long my_slot;
 static int worst;   /* the status of the last transfer that failed */
 static struct timespec failed_at; /* when it did */
 static int starved; /* accept(2) is out of descriptors or memory */
@@ -51,7 +56,7 @@ static void on_signal(int sig)
 	errno = e;
 }
 
-static int setup(const int *lfds, size_t nl, unsigned long jobs)
+static int setup(const int *lfds, size_t nl, unsigned long jobs, int gated)
 {
 	struct sigaction sa;
 
@@ -65,6 +70,9 @@ static int setup(const int *lfds, size_t nl, unsigned long jobs)
 	for (size_t i = 0; i < nl; i++)
 		if (fcntl(lfds[i], F_SETFL, fcntl(lfds[i], F_GETFL) | O_NONBLOCK) < 0)
 			return -1;
+	if (gated && (pipe(gate) < 0 || fcntl(gate[0], F_SETFL, O_NONBLOCK) < 0 ||
+	              fcntl(gate[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(gate[1], F_SETFD, FD_CLOEXEC) < 0))
+		return -1;
 	tool_catch_stop_signals(on_signal);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -90,6 +98,10 @@ static void reap(const struct sv_opts *o)
 				continue;
 			kids[i].pid = 0;
 			active--;
+			/* A client that did not pass the gate was refused: it
+			 * counts neither as served nor as failed. */
+			if (o->gate && !kids[i].passed)
+				break;
 			if (WIFEXITED(st) && WEXITSTATUS(st) == EX_OK) {
 				succeeded++;
 				break;
@@ -121,6 +133,8 @@ static void child(int sock, const char *peer, pid_t listener, const sigset_t *ma
 		close(listeners[i]);
 	close(wake[0]);
 	close(wake[1]);
+	if (gate[0] >= 0)
+		close(gate[0]);
 	signal(SIGCHLD, SIG_DFL);
 	/* A stop signal now ends the child at once: its connection resets
 	 * (the handler only clears the meter's line, then dies by it). */
@@ -197,6 +211,8 @@ static void take_client(int lfd, const struct sv_opts *o)
 	}
 	if (kids[slot].peer[0] == '\0')
 		strcpy(kids[slot].peer, "client");
+	my_slot = slot;
+	kids[slot].passed = 0;
 	pid_t pid = spawn(sock, kids[slot].peer, o);
 	close(sock);
 	if (pid < 0) {
@@ -209,22 +225,46 @@ static void take_client(int lfd, const struct sv_opts *o)
 	o->handed(o->arg);
 }
 
-/* Pass the signal sig on to every child (and wake a stopped one to die). */
-static void signal_all(int sig, const struct sv_opts *o)
+/* Pass the signal sig on to every child (but_passed: but those whose
+ * clients passed the gate), and wake a stopped one to die. */
+static void signal_all(int sig, const struct sv_opts *o, int but_passed)
 {
 	for (unsigned long i = 0; i < o->jobs; i++) {
-		if (kids[i].pid == 0)
+		if (kids[i].pid == 0 || (but_passed && kids[i].passed))
 			continue;
 		kill(kids[i].pid, sig);
 		kill(kids[i].pid, SIGCONT);
 	}
 }
 
-/* Have as many transfers as asked for been started (or, counting only
- * those that succeeded, succeeded)? */
+/* Have as many transfers as asked for been started (with a gate: passed
+ * it; counting only those that succeeded: succeeded)? */
 static int served_all(const struct sv_opts *o)
 {
-	return o->count && (o->count_success ? succeeded >= o->count : started == o->count);
+	return o->count && (o->count_success ? succeeded >= o->count :
+	                    o->gate ? passed >= o->count : started == o->count);
+}
+
+/* The slots of the children whose clients passed the gate. */
+static void read_gate(const struct sv_opts *o)
+{
+	unsigned long slot;
+
+	while (gate[0] >= 0 && read(gate[0], &slot, sizeof(slot)) == (ssize_t)sizeof(slot)) {
+		if (slot < o->jobs && kids[slot].pid != 0 && !kids[slot].passed) {
+			kids[slot].passed = 1;
+			passed++;
+		}
+	}
+}
+
+void sv_passed(void)
+{
+	if (gate[1] < 0)
+		return;
+	(void)!write(gate[1], &my_slot, sizeof(my_slot));
+	close(gate[1]);
+	gate[1] = -1;
 }
 
 /*
@@ -270,24 +310,27 @@ static void close_all(int *lfds, size_t n)
 int sv_run(int *lfds, size_t nl, const struct sv_opts *o)
 {
 	int forwarded = 0, ended_rest = 0, told = 0;
-	struct pollfd p[1 + SV_LISTEN_MAX];
+	struct pollfd p[2 + SV_LISTEN_MAX];
 
 	if (nl > SV_LISTEN_MAX)
 		nl = SV_LISTEN_MAX;
 	listeners = lfds;
 	nlisteners = nl;
-	if (setup(lfds, nl, o->jobs) < 0)
+	if (setup(lfds, nl, o->jobs, o->gate) < 0)
 		return tool_fail(EX_OSERR, "setup", strerror(errno));
 	for (;;) {
+		/* Who passed the gate, before whose ends are seen. */
+		read_gate(o);
 		reap(o);
 		if (stop_sig && !forwarded) {
-			signal_all(stop_sig, o);
+			signal_all(stop_sig, o, 0);
 			forwarded = 1;
 		}
 		/* Enough succeeded: a transfer still going (one the network
-		 * dropped, its receiver already served again) is not needed. */
-		if (o->count_success && served_all(o) && !ended_rest) {
-			signal_all(SIGTERM, o);
+		 * dropped, its receiver already served again) is not needed,
+		 * nor a client still at the gate. */
+		if ((o->count_success || o->gate) && served_all(o) && !ended_rest) {
+			signal_all(SIGTERM, o, !o->count_success);
 			ended_rest = 1;
 		}
 		int listening = lfds[0] >= 0;
@@ -303,10 +346,13 @@ int sv_run(int *lfds, size_t nl, const struct sv_opts *o)
 			break;
 		int taking = listening && active < o->jobs && !starved;
 		int ms = starved ? 100 : left < 0 || !listening ? -1 : left > INT_MAX ? INT_MAX : (int)left;
+		/* The gate's pipe is read at each turn: a child exits (waking
+		 * the loop) only after it wrote there, if it did. */
 		p[0] = (struct pollfd){ wake[0], POLLIN, 0 };
 		for (size_t i = 0; i < nl; i++)
-			p[1 + i] = (struct pollfd){ lfds[i], POLLIN, 0 };
-		if (poll(p, taking ? 1 + nl : 1, ms) < 0 && errno != EINTR) {
+			p[1 + i] = (struct pollfd){ taking ? lfds[i] : -1, POLLIN, 0 };
+		p[1 + nl] = (struct pollfd){ gate[0], POLLIN, 0 };
+		if (poll(p, 2 + nl, ms) < 0 && errno != EINTR) {
 			worst = tool_fail(EX_OSERR, "poll", strerror(errno));
 			break;
 		}

@@ -10,6 +10,9 @@ struct sv_opts {
 	unsigned long count;  /* clients to serve; 0: until stopped */
 	int count_success;    /* 1: count counts transfers that succeeded; after
 	                       * one fails, serving goes on */
+	int gate;             /* 1: a client counts only once its process calls
+	                       * sv_passed(); one that never does was refused:
+	                       * not served, not failed */
 	unsigned long linger; /* count_success: after a failure, how long to wait
 	                       * for the next client (seconds; 0: for ever) */
 	int log_each;         /* a line for each transfer a signal cut */
@@ -58,5 +61,9 @@ struct sv_opts {
  * dies by that signal; it does not return.
  */
 int sv_run(int *lfds, size_t n, const struct sv_opts *o);
+
+/* In a child, with sv_opts.gate: its client passed (proved the key), and
+ * now counts.  Elsewhere nothing. */
+void sv_passed(void);
 
 #endif

@@ -5,11 +5,14 @@
 #include "tool_msgs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int tool_port(const char *s, int allow_zero)
 {
@@ -78,6 +81,64 @@ int tool_number(const char *what, const char *s, unsigned long min,
 	return -1;
 }
 
+/* --keygen: a fresh key, its line on standard output, as wg genpsk. */
+static int keygen(void)
+{
+	uint8_t key[FX_KEY_LEN];
+	char text[FX_KEY_TEXT_LEN + 1];
+
+	if (fx_random(key, sizeof(key)) < 0)
+		return tool_fail_errno(EX_OSERR, errno, "random bytes", strerror(errno));
+	fx_key_encode(text, key);
+	fx_wipe(key, sizeof(key));
+	errno = 0;
+	printf("%s\n", text);
+	fx_wipe(text, sizeof(text));
+	if (tool_flush(stdout) < 0)
+		return tool_fail_errno(EX_IOERR, errno, "standard output", strerror(errno));
+	return EX_OK;
+}
+
+int tool_key_load(struct tool_opts *t)
+{
+	char buf[FX_KEY_TEXT_LEN + 8], why[128];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (t->key_path == NULL)
+		return 0;
+	fd = open(t->key_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		tool_usage_error(t->key_path, errno == ELOOP ?
+		                 "a symbolic link: the key must be a regular file (--key)" :
+		                 strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		tool_usage_error(t->key_path, "not a regular file: the key must be one (--key)");
+		return -1;
+	}
+	if (st.st_mode & 066) {
+		close(fd);
+		snprintf(why, sizeof(why), "mode %04o: the group or others may read or write the key "
+		         "(chmod 600 it)", (unsigned)(st.st_mode & 07777));
+		tool_usage_error(t->key_path, why);
+		return -1;
+	}
+	n = fx_read_full(fd, buf, sizeof(buf));
+	close(fd);
+	int bad = n < 0 || fx_key_decode(buf, (size_t)(n < 0 ? 0 : n), t->key) < 0;
+	fx_wipe(buf, sizeof(buf));
+	if (bad) {
+		tool_usage_error(t->key_path, "not one line of base64 for 32 bytes (fsend --keygen "
+		                 "makes one)");
+		return -1;
+	}
+	return 0;
+}
+
 void tool_scan_json(int argc, char **argv)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -91,6 +152,7 @@ void tool_opts_init(struct tool_opts *t)
 	t->timeout = 60;
 	t->quiet = t->verbose = t->progress = 0;
 	t->rate = 0;
+	t->key_path = NULL;
 	t->hash_thread = FX_HASH_AUTO;
 }
 
@@ -133,6 +195,11 @@ int tool_common_option(int c, const char *arg, struct tool_opts *t,
 	case 'L':
 		/* curl's units: K is 1024. */
 		return tool_size("rate", arg, 1, UINT64_C(1) << 40, &t->rate) < 0 ? -1 : 1;
+	case 'K':
+		t->key_path = arg;
+		return 1;
+	case 'G':
+		exit(keygen());
 	case 'h':
 		usage();
 		exit(EX_OK);

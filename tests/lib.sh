@@ -1313,3 +1313,27 @@ until_line() {
 		case $LINE in "$2"*) return 0 ;; '') fail "$1: no '$2': $(cat "$T/$1.err")" ;; esac
 	done
 }
+
+# ---- who gets the file, by key (key.sh) -------------------------------------
+
+# new_key PATH: a fresh key file, mode 0600.
+new_key() { (umask 077 && "$FSEND_REAL" --keygen >"$1") || fail "fsend --keygen"; }
+
+# key_reply_len SIZE RESUME: the bytes of fsend --key's reply line.
+key_reply_len() { echo $((18 + 64 + 6 + ${#1} + 9 + 7 + 64 + 1)); }
+
+# through_key_relay HOW AT [FRECV_KEY]: fsend --key $T/k -t 2 serving $T/f
+# (one client) to frecv --key FRECV_KEY (default $T/k) in $T/recv, through
+# a relay that does HOW (flip, insert, close, reset) at AT of the server's
+# bytes (the first connection only).  Statuses in SRC and RC.
+through_key_relay() {
+	rm -f "$T"/*.fifo
+	start_server fsend "$FSEND" --key "$T/k" -t 2 0 "$T/f"
+	start_server relay "$PEER" flaky 127.0.0.1 "$PORT" "$1" "$2" 1
+	run_frecv --key "${3:-$T/k}" 127.0.0.1 "$PORT"
+	_frc=$RC
+	wait_server fsend
+	_src=$RC
+	stop_relay relay
+	SRC=$_src RC=$_frc
+}

@@ -437,6 +437,36 @@ static void end_both(int c, int s, int reset)
 	close(s);
 }
 
+/* Where relays write a copy of every byte the server sends: -1, none
+ * ("record"); the server's byte whose bit 0 they flip, and where they add
+ * a byte "X" to its stream ("flip", "insert"): ULLONG_MAX, none. */
+static int tap = -1;
+static unsigned long long flip_at = ULLONG_MAX, insert_at = ULLONG_MAX;
+
+/* pass() of the server's bytes, done of them passed before: with the bit
+ * flipped or the byte added that flip_at and insert_at say, if here. */
+static ssize_t pass_changed(int s, int c, char *buf, size_t len, unsigned long long done)
+{
+	ssize_t n = read(s, buf, len);
+	unsigned long long end = done + (unsigned long long)(n > 0 ? n : 0);
+
+	/* At the end: a byte more after the last. */
+	if (n == 0 && insert_at == done && fx_write_full(c, "X", 1) < 0)
+		return -1;
+	if (n <= 0)
+		return n;
+	if (flip_at >= done && flip_at < end)
+		buf[flip_at - done] ^= 1;
+	if (insert_at >= done && insert_at < end) {
+		size_t at = (size_t)(insert_at - done);
+		if (fx_write_full(c, buf, at) < 0 || fx_write_full(c, "X", 1) < 0 ||
+		    fx_write_full(c, buf + at, (size_t)n - at) < 0)
+			return -1;
+		return n;
+	}
+	return fx_write_full(c, buf, (size_t)n) < 0 ? -1 : n;
+}
+
 /* How relay_both_ways stopped. */
 enum relayed { RELAYED_WHOLE, RELAYED_TO_CUT, RELAYED_TO_RESET };
 
@@ -470,12 +500,14 @@ static enum relayed relay_both_ways(int c, int s, unsigned long long cut,
 		}
 		if (p[1].revents) {
 			size_t want = cut - *done < sizeof(buf) ? (size_t)(cut - *done) : sizeof(buf);
-			if ((n = pass(s, c, buf, want)) < 0)
+			if ((n = pass_changed(s, c, buf, want, *done)) < 0)
 				return RELAYED_TO_RESET;
 			if (n == 0) {
 				shutdown(c, SHUT_WR);
 				down = 0;
 			}
+			if (n > 0 && tap >= 0 && fx_write_full(tap, buf, (size_t)n) < 0)
+				die("record");
 			*done += (unsigned long long)n;
 		}
 	}
@@ -566,6 +598,11 @@ static int flaky_one(int c, const char *host, const char *port, const char *how,
 		return 0;
 	}
 	fx_clear_reset_on_close(c);
+	/* Changed on the way: the whole stream relayed, one byte different. */
+	if (strcmp(how, "flip") == 0 || strcmp(how, "insert") == 0) {
+		*(strcmp(how, "flip") == 0 ? &flip_at : &insert_at) = cut;
+		cut = ULLONG_MAX;
+	}
 	enum relayed r = relay_both_ways(c, s, cut, &done);
 	if (r == RELAYED_TO_CUT && strcmp(how, "hold") == 0) {
 		fprintf(stderr, "peer: connection %lu: holding at %llu\n", i, done);
@@ -596,7 +633,8 @@ static int flaky_one(int c, const char *host, const char *port, const char *how,
  * resets both connections, "close" closes both, "stall" passes nothing more
  * until either side hangs up, then resets both, "hold" says so and waits
  * for a line on stdin, then relays the rest (a side that hangs up first:
- * both reset).  Later ones are relayed whole.
+ * both reset), "flip" flips one bit of the next byte, "insert" adds a
+ * byte there, and both relay the rest whole.  Later ones are relayed whole.
  * Says "peer: connection I: accepted", and at its end "peer: connection I:
  * passed N, cut (HOW)", "..., relayed whole" or "..., reset by a side".
  * Runs until killed; its processes die with it.
@@ -644,6 +682,27 @@ static int reply_server(const char *reply, const char *count)
 	    send_bytes(fd, strtoull(count, NULL, 10)) < 0 || shutdown(fd, SHUT_WR) < 0)
 		die("send");
 	fprintf(stderr, "peer: sent\n");
+	wait_hangup(fd);
+	return 0;
+}
+
+/* A server that reads one line (a client's first), then sends the bytes of
+ * the file path, as a recorded server did, and waits for the hang-up. */
+static int replay_server(const char *path)
+{
+	int lfd = listen_any("127.0.0.1");
+	int fd = accept(lfd, NULL, NULL), in = open(path, O_RDONLY);
+	char line[FX_KEY_LINE_MAX], buf[65536];
+	ssize_t n;
+
+	if (fd < 0 || in < 0)
+		die("replay");
+	if (fx_read_line(fd, line, sizeof(line)) <= 0)
+		die("read the client's line");
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (fx_write_full(fd, buf, (size_t)n) < 0)
+			break;
+	fprintf(stderr, "peer: replayed\n");
 	wait_hangup(fd);
 	return 0;
 }
@@ -837,6 +896,15 @@ int main(int argc, char **argv)
 		return trickle(connect_to(argv[2], argv[3]), argv[4]);
 	if (argc == 3 && strcmp(argv[1], "trickle-server") == 0)
 		return trickle_server(argv[2]);
+	if (argc == 5 && strcmp(argv[1], "record") == 0) {
+		/* A relay of every connection, whole, that keeps what the server
+		 * sent in FILE (to be replayed). */
+		if ((tap = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+			die(argv[4]);
+		return flaky_relay(argv[2], argv[3], "whole", ULLONG_MAX, 0);
+	}
+	if (argc == 3 && strcmp(argv[1], "replay-server") == 0)
+		return replay_server(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "reply-server") == 0)
 		return reply_server(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "from") == 0)
@@ -853,7 +921,8 @@ int main(int argc, char **argv)
 	                "       listen-fds COMMAND [ARG...] |\n"
 	                "       relay HOST PORT FLIP_OFFSET | hold HOST PORT OFFSET |\n"
 	                "       cut HOST PORT reset|close|stall|stall-reset BYTES |\n"
-	                "       flaky HOST PORT reset|close|stall|hold BYTES COUNT |\n"
+	                "       flaky HOST PORT reset|close|stall|hold|flip|insert BYTES COUNT |\n"
+	                "       record HOST PORT FILE | replay-server FILE |\n"
 	                "       reply-server REPLY BYTES | trickle-server TEXT |\n"
 	                "       trickle HOST PORT TEXT |\n"
 	                "       from SRC HOST PORT | flood-from SRC HOST PORT COUNT |\n"

@@ -80,7 +80,16 @@ static size_t want(const struct fx_xfer *x, uint64_t got)
 {
 	if (x->max == 0 || x->max - got >= x->chunk)
 		return x->chunk;
+	/* Exactly: never a byte of what follows. */
+	if (x->exact)
+		return (size_t)(x->max - got);
 	return got > x->max ? 1 : (size_t)(x->max - got) + 1;
+}
+
+/* x->exact: has the stream's announced part all arrived? */
+static int all_in(const struct fx_xfer *x)
+{
+	return x->exact && x->bytes >= x->max;
 }
 
 /*
@@ -173,6 +182,8 @@ static ssize_t copy_piece(int in, int out, int watch, char *buf, size_t cap,
 	ssize_t n;
 	int r;
 
+	if (all_in(x))
+		return 0;
 	for (;;) {
 		if (watch >= 0 && (r = wait_producer(in, watch)) != 0)
 			return failed(x, r > 0, errno);
@@ -401,6 +412,10 @@ static int recv_file_fast(int sock, int fd, struct fx_xfer *x, struct fx_hashq *
 	/* A pipe as big as a chunk moves a chunk per call (capped by the system). */
 	(void)fcntl(p[1], F_SETPIPE_SZ, chunk < 4096 ? 4096 : (int)chunk);
 	for (;;) {
+		if (all_in(x)) {
+			r = 0;
+			break;
+		}
 		ssize_t n = splice(sock, NULL, p[1], NULL, want(x, x->bytes), SPLICE_F_MOVE);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -9,7 +9,7 @@ secs=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-for target in ack hex number net resume_request resume_reply; do
+for target in ack hex number net resume_request resume_reply key_field key_reply key_ack key_text; do
 	mkdir "$scratch/$target"
 	echo "== fuzz_$target, $secs s"
 	# -error_exitcode: a crash, a sanitizer report or a failed property.
