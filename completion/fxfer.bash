@@ -23,6 +23,8 @@ secs    -t --timeout
 -       --sha256
 -       --inetd
 -       --json
+file    --key
+-       --keygen
 rate    --limit-rate
 -       -h --help
 -       --version
@@ -44,6 +46,8 @@ hex     --expect-sha256
 -       --resume
 -       --sha256
 -       --json
+file    --key
+-       --keygen
 rate    --limit-rate
 -       -h --help
 -       --version

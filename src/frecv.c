@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--expect-sha256 hex] [--json] [--limit-rate rate] [--max-size size] [--retry seconds] [--progress] [--resume] [--sha256] host port"
+#define SYNOPSIS "[-nqv] [-c size] [-o path] [-t seconds] [--expect-sha256 hex] [--json] [--key keyfile] [--limit-rate rate] [--max-size size] [--retry seconds] [--progress] [--resume] [--sha256] host port"
 
 /* The bytes of a line that is not the resume line expected shown in the
  * message, at most: a resume line's start says what is wrong with it; of
@@ -102,6 +102,7 @@ static void catch_lease_break(void)
 static void usage(void)
 {
 	printf("usage: frecv " SYNOPSIS "\n"
+	       "       frecv --keygen\n"
 	       "Connect to host:port, store what arrives in receive.dat, and\n"
 	       "acknowledge it once it is safely on disk.\n\n"
 	       "  -c, --chunk SIZE  move SIZE bytes per call, 1 to 16M (default 1M)\n"
@@ -116,6 +117,10 @@ static void usage(void)
 	       "                    refuse a stream longer than SIZE bytes (K, M, G or T\n"
 	       "                    suffix; status 65)\n"
 	       "      --json        say every event on stderr as a JSON object, one a line\n"
+	       "      --key KEYFILE take the file only from a server that proves it holds\n"
+	       "                    the key, and store it only if every byte is the key's\n"
+	       "                    tag's (fsend --key)\n"
+	       "      --keygen      print a fresh key for --key and exit\n"
 	       "      --limit-rate RATE\n"
 	       "                    receive at most RATE bytes a second (K, M or G suffix)\n"
 	       "  -t, --timeout SECS give up on a connect or a transfer idle this long\n"

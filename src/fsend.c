@@ -27,8 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--allow net] [--json] [--limit-rate rate] [--progress] [--resume] [--sha256] port file"
-#define SYNOPSIS_INETD "--inetd [-qv] [-c size] [-t seconds] [--allow net] [--json] [--limit-rate rate] [--progress] [--resume] [--sha256] file"
+#define SYNOPSIS "[-kqv] [-b address] [-c size] [-j jobs] [-n count] [-t seconds] [--allow net] [--json] [--key keyfile] [--limit-rate rate] [--progress] [--resume] [--sha256] port file"
+#define SYNOPSIS_INETD "--inetd [-qv] [-c size] [-t seconds] [--allow net] [--json] [--key keyfile] [--limit-rate rate] [--progress] [--resume] [--sha256] file"
 
 /* The bytes of a line that is not the resume line expected shown in the
  * message, at most: its start says enough (a file's bytes, a web request). */
@@ -41,6 +41,7 @@ static void usage(void)
 {
 	printf("usage: fsend " SYNOPSIS "\n"
 	       "       fsend " SYNOPSIS_INETD "\n"
+	       "       fsend --keygen\n"
 	       "Listen on port (0: any free port), send file to each client, and wait\n"
 	       "for its acknowledgement.\n\n"
 	       "      --allow NET     serve only clients from NET, ADDR or ADDR/PREFIX\n"
@@ -52,6 +53,9 @@ static void usage(void)
 	       "  -j, --jobs N        serve at most N clients at once (default 16)\n"
 	       "      --json          say every event on stderr as a JSON object, one a line\n"
 	       "  -k, --keep-open     keep listening after a transfer, like nc -k\n"
+	       "      --key KEYFILE   serve only clients that prove they hold the key, and\n"
+	       "                      tag every byte sent (frecv --key)\n"
+	       "      --keygen        print a fresh key for --key and exit\n"
 	       "      --limit-rate RATE\n"
 	       "                      send at most RATE bytes a second (K, M or G suffix)\n"
 	       "  -n, --count N       serve exactly N clients, then exit\n"
@@ -279,6 +283,35 @@ fail:
 	return tool_fail(EX_NOINPUT, path, strerror(e));
 }
 
+/* prefix and s as one word of the shell, quoted when it must be, into
+ * buf (its bytes escaped as every message's are: pasted, a name of plain
+ * characters works as it is). */
+static void shell_word(char *buf, size_t len, const char *prefix, const char *s)
+{
+	char shown[256];
+	size_t n = (size_t)snprintf(buf, len, "%s", prefix);
+
+	fx_escape(shown, sizeof(shown), s, strlen(s));
+	if (strspn(shown, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-") ==
+	    strlen(shown)) {
+		snprintf(buf + n, len - n, "%s", shown);
+		return;
+	}
+	/* In single quotes, a quote itself as '\''. */
+	for (const char *p = shown; *p != '\0' && n + 6 < len; p++) {
+		if (p == shown)
+			buf[n++] = '\'';
+		if (*p == '\'') {
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else {
+			buf[n++] = *p;
+		}
+	}
+	buf[n++] = '\'';
+	buf[n] = '\0';
+}
+
 /*
  * The command to run on the other side, as croc and wormhole print it: an
  * event "receiver"; its human line only for a person at a terminal.  It
@@ -297,11 +330,8 @@ static void tell_receiver(const struct opts *o, const char *port)
 	host[sizeof(host) - 1] = '\0';
 	fx_escape(shown, sizeof(shown), host, strlen(host));
 	char key[300] = "";
-	if (o->c.key_path != NULL) {
-		fx_escape(key, sizeof(key) - 7, o->c.key_path, strlen(o->c.key_path));
-		memmove(key + 7, key, strlen(key) + 1);
-		memcpy(key, " --key ", 7);
-	}
+	if (o->c.key_path != NULL)
+		shell_word(key, sizeof(key), " --key ", o->c.key_path);
 	snprintf(command, sizeof(command), "frecv%s%s%s%s %s %s%s", o->resume ? " --resume" : "",
 	         o->sha256 ? " --sha256" : "", key, strcmp(o->file, "-") == 0 ? " -o -" : "", shown,
 	         port, strcmp(o->file, "-") == 0 ? " > received" : "");

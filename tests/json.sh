@@ -125,6 +125,28 @@ keep_open_says_each_client() {
 	[ "$(cat "$T/peers")" -eq 3 ] || fail "not three peers: $(cat "$T/fsend.err")"
 }
 
+client_without_the_key_is_a_refused_client_event() {
+	random_file "$T/f" 1000
+	new_key "$T/k"
+	new_key "$T/other"
+	json_server fsend "$FSEND" --json --key "$T/k" 0 "$T/f"
+	run_frecv --json --key "$T/other" 127.0.0.1 "$PORT"
+	expect_status "frecv --key, another key" 77 "$RC"
+	json_ok "$T/frecv.err" frecv
+	expect_field "$T/frecv.err" error status 77
+	run_frecv --json --key "$T/k" 127.0.0.1 "$PORT"
+	expect_status "frecv --key" 0 "$RC"
+	wait_server fsend
+	expect_status "fsend --key, the right client served" 0 "$RC"
+	json_ok "$T/fsend.err" fsend
+	# Among the client events (the listener's and the children's, in any
+	# order), one refused, its message saying why.
+	grep -q '^client [0-9]* outcome refused$' "$T/fsend.err.flat" &&
+		grep -q '^client [0-9]* message 127\.0\.0\.1:.*(--key)$' "$T/fsend.err.flat" ||
+		fail "$(cat "$T/fsend.err")"
+	expect_field "$T/fsend.err" done bytes 1000
+}
+
 refused_client_is_a_client_event() {
 	random_file "$T/f" 1000
 	json_server fsend "$FSEND" --json --allow 127.0.0.2 0 "$T/f"

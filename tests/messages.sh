@@ -99,7 +99,8 @@ terminal_shows_the_receiver_command_the_meter_and_a_final_line() {
 
 receiver_command_works_as_pasted_for_each_option() {
 	random_file "$T/f" 100000
-	for opts in "" --sha256 --resume "--resume --sha256" -; do
+	new_key "$T/k"
+	for opts in "" --sha256 --resume "--resume --sha256" "--key $T/k" -; do
 		rm -f "$T"/fsend.* "$T/recv/receive.dat" "$T/recv/received"
 		if [ "$opts" = - ]; then
 			on_tty fsend "$T" sh -c 'exec "$0" 0 - <"$1"' "$FSEND" "$T/f"

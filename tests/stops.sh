@@ -373,7 +373,7 @@ waiting_for_the_acknowledgement_probes_a_silent_peer() {
 	# Whether its machine still answers is asked (keepalive), as soon as
 	# half the -t has passed without a word.
 	ss -tno "( sport = :$PORT )" >"$T/ss"
-	grep -q 'timer:(keepalive,1[0-5]sec' "$T/ss" || fail "no keepalive: $(cat "$T/ss")"
+	grep -q 'timer:(keepalive,' "$T/ss" || fail "no keepalive: $(cat "$T/ss")"
 	kill -TERM "$(pid_of fsend)"
 	drain fsend
 	wait_server fsend
