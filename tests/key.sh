@@ -118,6 +118,24 @@ a_stream_cut_short_or_with_bytes_added_is_refused() {
 	done
 }
 
+acknowledgement_without_the_keys_tag_is_no_delivery() {
+	random_file "$T/f" 100000
+	new_key "$T/k"
+	# The tag of other bytes than those sent: they were not stored.
+	start_server fsend "$FSEND" --key "$T/k" 0 "$T/f"
+	timeout "$TO" "$PEER" key-client "$T/k" 127.0.0.1 "$PORT" wrong-ack 2>/dev/null
+	wait_server fsend
+	expect_status "fsend --key, a client's tag of other bytes" 65 "$RC"
+	grep -q "^fsend: delivery failed: the client's tag is not the key's" "$T/fsend.err" ||
+		fail "$(cat "$T/fsend.err")"
+	# The plain acknowledgement, which anyone on the path could make.
+	rm -f "$T"/*.fifo
+	start_server fsend "$FSEND" --key "$T/k" 0 "$T/f"
+	timeout "$TO" "$PEER" key-client "$T/k" 127.0.0.1 "$PORT" plain-ack 2>/dev/null
+	wait_server fsend
+	expect_status "fsend --key, a plain acknowledgement" 76 "$RC"
+}
+
 a_recorded_session_replayed_is_refused() {
 	random_file "$T/f" 100000
 	new_key "$T/k"

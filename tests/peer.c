@@ -686,6 +686,57 @@ static int reply_server(const char *reply, const char *count)
 	return 0;
 }
 
+/*
+ * A client of fsend --key holding the key in keyfile, that does everything
+ * right but acknowledge: "wrong-ack" sends the tag of other bytes than
+ * those it got, "plain-ack" the plain "thank you" only.  Exit 0 when the
+ * server then hangs up; it reads the server's verdict nowhere else.
+ */
+static int key_client(const char *keyfile, const char *host, const char *port, const char *how)
+{
+	char text[64], line[FX_KEY_LINE_MAX], buf[65536];
+	uint8_t key[FX_KEY_LEN], digest[FX_SHA256_LEN];
+	struct fx_keyx k;
+	struct fx_sha256 sha;
+	uint64_t size, got = 0;
+	int resume, fd = open(keyfile, O_RDONLY), s;
+	ssize_t n;
+
+	if (fd < 0 || (n = read(fd, text, sizeof(text))) < 0 || fx_key_decode(text, (size_t)n, key) < 0)
+		die(keyfile);
+	close(fd);
+	s = connect_to(host, port);
+	fx_keyx_start(&k, key);
+	n = (ssize_t)fx_keyx_hello(&k, line);
+	if (fx_write_full(s, line, (size_t)n) < 0 || (n = fx_recv_line(s, line, sizeof(line), 0)) <= 0 ||
+	    fx_keyx_reply_take(&k, line, (size_t)n, &size, &resume) < 0)
+		die("the server's reply");
+	n = (ssize_t)fx_keyx_proof(&k, line);
+	if (fx_write_full(s, line, (size_t)n) < 0)
+		die("proof");
+	fx_sha256_init(&sha);
+	while (got < size && (n = read(s, buf, size - got < sizeof(buf) ? (size_t)(size - got) : sizeof(buf))) > 0) {
+		fx_sha256_update(&sha, buf, (size_t)n);
+		got += (uint64_t)n;
+	}
+	if (fx_recv_line(s, line, sizeof(line), 0) <= 0)
+		die("tag");
+	fx_sha256_final(&sha, digest);
+	fprintf(stderr, "peer: got %llu bytes and the tag\n", (unsigned long long)got);
+	if (strcmp(how, "wrong-ack") == 0) {
+		digest[0] ^= 1;
+		n = (ssize_t)fx_keyx_ack(&k, line, size, digest);
+	} else {
+		memcpy(line, FX_ACK, FX_ACK_LEN);
+		n = (ssize_t)FX_ACK_LEN;
+	}
+	if (fx_write_full(s, line, (size_t)n) < 0 || shutdown(s, SHUT_WR) < 0)
+		die("ack");
+	fx_keyx_end(&k);
+	wait_hangup(s);
+	return 0;
+}
+
 /* A server that reads one line (a client's first), then sends the bytes of
  * the file path, as a recorded server did, and waits for the hang-up. */
 static int replay_server(const char *path)
@@ -903,6 +954,8 @@ int main(int argc, char **argv)
 			die(argv[4]);
 		return flaky_relay(argv[2], argv[3], "whole", ULLONG_MAX, 0);
 	}
+	if (argc == 6 && strcmp(argv[1], "key-client") == 0)
+		return key_client(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 3 && strcmp(argv[1], "replay-server") == 0)
 		return replay_server(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "reply-server") == 0)
@@ -923,6 +976,7 @@ int main(int argc, char **argv)
 	                "       cut HOST PORT reset|close|stall|stall-reset BYTES |\n"
 	                "       flaky HOST PORT reset|close|stall|hold|flip|insert BYTES COUNT |\n"
 	                "       record HOST PORT FILE | replay-server FILE |\n"
+	                "       key-client KEYFILE HOST PORT wrong-ack|plain-ack |\n"
 	                "       reply-server REPLY BYTES | trickle-server TEXT |\n"
 	                "       trickle HOST PORT TEXT |\n"
 	                "       from SRC HOST PORT | flood-from SRC HOST PORT COUNT |\n"

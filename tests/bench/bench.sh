@@ -21,8 +21,9 @@
 #          after a cut at half; the prefix hash on each side (-v)
 #   verify --sha256 on tmpfs over loopback against the plain transfer, with
 #          the hash where the programs put it and forced into a thread and
-#          into the copying thread (FXFER_HASH_THREAD), against one pass of
-#          the library's SHA-256 and of OpenSSL's (openssl speed) over the file
+#          into the copying thread (FXFER_HASH_THREAD), and --key (a fresh
+#          key file), against one pass of the library's SHA-256 and of
+#          OpenSSL's (openssl speed) over the file
 #   flaky  fsend --resume/frecv --resume --retry over the 1 Gbit/s link: once
 #          clean, once with the link down 3 s every 10 s, once through a relay
 #          (the tests' peer) that cuts every connection after 32 MiB: wall
@@ -139,6 +140,7 @@ label() {
 	fxu) echo "fsend/frecv (unbounded)" ;;
 	fxr) echo "full" ;;
 	fxh) echo "resumed at half" ;;
+	fxk) echo "fsend/frecv --key" ;;
 	nc) echo "nc (OpenBSD)" ;;
 	socat) echo "socat -u" ;;
 	esac
@@ -152,7 +154,7 @@ row_label() {
 }
 
 fxbin() { case $1 in fx2) echo "$B2" ;; fxu) echo "$BU" ;; *) echo "$B1" ;; esac; }
-fxopt() { case $1 in fxp) echo --progress ;; fxs | fxt | fxi) echo --sha256 ;; fxr | fxh) echo --resume ;; esac; }
+fxopt() { case $1 in fxp) echo --progress ;; fxs | fxt | fxi) echo --sha256 ;; fxr | fxh) echo --resume ;; fxk) echo --key "$W/key" ;; esac; }
 # Where the hash runs: forced into a thread of its own, into the copying
 # thread, or (every other row) where the programs choose.
 fxenv() { case $1 in fxt) echo FXFER_HASH_THREAD=1 ;; fxi) echo FXFER_HASH_THREAD=0 ;; *) echo FXFER_HASH_THREAD=auto ;; esac; }
@@ -621,8 +623,10 @@ section_verify() {
 	echo "== verify: $(human "$size") from tmpfs to tmpfs over loopback ($base), --sha256 on both sides, runs per row: $runs, alternating"
 	on_loopback "$size"
 	make_src "$W/vsrc" "$size"
-	run_section verify "$W/vsrc" "$W/vdst" "$runs" fx fxs fxt fxi
-	table verify "$size" fx fxs fxt fxi
+	# --key does the hashing --sha256 does, and a few HMACs more.
+	(umask 077 && "$B1/fsend" --keygen >"$W/key") || failed="$failed verify.fxk"
+	run_section verify "$W/vsrc" "$W/vdst" "$runs" fx fxs fxt fxi fxk
+	table verify "$size" fx fxs fxt fxi fxk
 	echo
 	rm -f "$W/vsrc"
 	# The hash alone, over memory and in CPU time, as openssl speed measures
@@ -645,6 +649,7 @@ section_verify() {
 	for t in fxs fxt fxi; do
 		say_ratio "verify: $(label $t) vs one OpenSSL pass over the file ($pass s): wall $(ratio "$(med verify $t 1)" "$pass")x$([ $t = fxs ] && echo "")"
 	done
+	say_ratio "verify: --key vs --sha256: wall $(ratio "$(med verify fxk 1)" "$(med verify fxs 1)")x, CPU $(ratio "$(med verify fxk 2)" "$(med verify fxs 2)")x; --key vs plain: wall $(ratio "$(med verify fxk 1)" "$(med verify fx 1)")x"
 	say_ratio "verify: --sha256 vs plain: wall $(ratio "$(med verify fxs 1)" "$(med verify fx 1)")x, CPU $(ratio "$(med verify fxs 2)" "$(med verify fx 2)")x; hash in a thread vs in turns: wall $(ratio "$(med verify fxt 1)" "$(med verify fxi 1)")x, CPU $(ratio "$(med verify fxt 2)" "$(med verify fxi 2)")x"
 	ok verify fxt && ok verify fx && say_ratio "rss: fsend/frecv peak RSS send/recv, $(human "$size") verified, hash in a thread: $(med verify fxt 3) / $(med verify fxt 4) KiB (plain: $(med verify fx 3) / $(med verify fx 4) KiB)"
 }
