@@ -126,11 +126,11 @@ struct fx_xfer {
 #define FX_HASH_INLINE 2
 
 /*
- * With x->rate, a transfer moves at most that many bytes a second: the
- * sender's socket is paced by the kernel where it can be (Linux:
- * SO_MAX_PACING_RATE, the packets spread evenly), else, and on the
- * receiving side, the copy waits after each chunk until the bytes moved
- * are no more than the rate allows for the time since the start.
+ * With x->rate, a transfer moves at most that many bytes a second: the copy
+ * waits after each chunk until the bytes moved are no more than the rate
+ * allows for the time since the start, and the sender's socket is also
+ * paced by the kernel where it can be (Linux: SO_MAX_PACING_RATE), so that
+ * its packets go evenly, not in bursts.
  */
 
 /*
@@ -331,7 +331,9 @@ int fx_out_open(struct fx_outfile *out, const char *path, mode_t mode);
  * its own, and (where fx_out_lease got a lease) opened or truncated by no
  * other process meanwhile; else it fails with EBUSY, out->why saying what
  * happened, and keeps the file.  After the rename the target must be that
- * file (else EBUSY, out->placed set).  Returns 0, or -1 with errno.
+ * file, and (leased) no other process must have opened it meanwhile: else
+ * EBUSY, out->placed set, out->why saying which.  Returns 0, or -1 with
+ * errno.
  */
 int fx_out_open_part(struct fx_outfile *out, const char *path, mode_t mode);
 
@@ -402,6 +404,16 @@ int fx_out_commit_new(struct fx_outfile *out);
 /* Drop the output: remove the temporary file, if any (a .part file is kept,
  * see fx_out_open_part), and release out.  Keeps errno. */
 void fx_out_abort(struct fx_outfile *out);
+
+/*
+ * Keep the .part file open for another try: make what it holds durable (the
+ * file, and the directory that names it), and forget why anything was
+ * refused.  Before the next try, fx_out_lease takes the lease again and
+ * fx_out_check (out->length set to what the file now holds) proves it is
+ * still at its name, alone.  Returns 0, or -1 with errno set (not a .part
+ * file: EINVAL).
+ */
+int fx_out_keep(struct fx_outfile *out);
 
 /* ---- Parsing and checking ---------------------------------------------- */
 

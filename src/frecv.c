@@ -123,7 +123,8 @@ static void usage(void)
 	       "      --keygen      print a fresh key for --key and exit\n"
 	       "      --limit-rate RATE\n"
 	       "                    receive at most RATE bytes a second (K, M or G suffix)\n"
-	       "  -t, --timeout SECS give up on a connect or a transfer idle this long\n"
+	       "  -t, --timeout SECS\n"
+	       "                    give up on a connect or a transfer idle this long\n"
 	       "                    (default 60, 0: never)\n"
 	       "      --retry SECS  retry a refused connection for up to SECS seconds\n"
 	       "      --resume      keep what arrives in PATH.part, and go on from there\n"
@@ -137,6 +138,7 @@ static void usage(void)
 }
 
 struct opts {
+	int idle_is_retry;   /* -t shortened to --retry's budget (see main) */
 	const char *host;
 	const char *port;
 	const char *output;
@@ -150,6 +152,18 @@ struct opts {
 	int no_clobber;
 	struct tool_opts c;
 };
+
+/* The reason for error e: a timeout names what set it, -t or --retry. */
+static const char *why(const struct opts *o, int e)
+{
+	static char text[96];
+
+	if (e != ETIMEDOUT || !o->idle_is_retry)
+		return tool_reason(e, o->c.timeout);
+	snprintf(text, sizeof(text), "timed out after %lu s without progress (--retry %lu)",
+	         o->c.timeout, o->retry);
+	return text;
+}
 
 /* Is s HOST:PORT or [HOST]:PORT, as some tools take one operand? */
 static int host_colon_port(const char *s)
@@ -340,6 +354,33 @@ static void drop_output(struct fx_outfile *out)
 	tool_unblock_signals();
 }
 
+/* --resume --retry: the .part file stays open (and locked) from one try to
+ * the next, so no other frecv takes it between them. */
+static int hold_part;
+
+/* An attempt failed: hold the .part file for the next, durable; unless
+ * another process was seen at it, or nothing of it is to be kept (then the
+ * next try opens what is at its name, as at the start). */
+static void set_aside(struct fx_outfile *out)
+{
+	if (hold_part && out->fd >= 0 && out->keep && !out->why_part && fx_out_keep(out) == 0)
+		return;
+	drop_output(out);
+}
+
+/* The .part file held since the last try: leased again, and still at its
+ * name, alone?  Its length now is what it must have at the commit, unless
+ * the bytes to come add to it. */
+static int still_ours(struct fx_outfile *out)
+{
+	struct stat st;
+
+	if (fx_out_lease(out) < 0 || fstat(out->fd, &st) < 0)
+		return -1;
+	out->length = (uint64_t)st.st_size;
+	return fx_out_check(out);
+}
+
 /*
  * How an attempt ended: its status, what to say (once: by main, or in the
  * line before the next attempt), and what --retry needs to know.
@@ -357,6 +398,8 @@ struct outcome {
 	char thing[PATH_MAX + 16];
 	char reason[4 * SHOWN + 4 * FX_RESUME_MAX + 256];
 	char part[PATH_MAX + 8];   /* the .part file (--resume) */
+	dev_t part_dev;            /* and the file it was, to say what it keeps */
+	ino_t part_ino;
 };
 
 /* The attempt failed with status: "thing: reason", to be said once; e is
@@ -422,6 +465,10 @@ static int open_output(const struct opts *o, struct fx_outfile *out, struct outc
 	}
 	if (o->no_clobber && stat(o->output, &st) == 0 && S_ISREG(st.st_mode))
 		return fail(r, EX_CANTCREAT, EEXIST, o->output, strerror(EEXIST));
+	if (out->fd >= 0 && still_ours(out) == 0)
+		return EX_OK;
+	if (out->fd >= 0)
+		drop_output(out);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		/* The handler must know a named temporary file from its birth. */
@@ -502,7 +549,7 @@ static int connect_to(const struct opts *o, unsigned long retry, int *sock, stru
 	if (e == ECONNREFUSED && o->retry == 0)
 		return fail(r, EX_UNAVAILABLE, e, thing, "Connection refused (no sender listening "
 		            "yet? --retry SECS waits for one)");
-	return fail(r, tool_net_status(e), e, thing, tool_reason(e, o->c.timeout));
+	return fail(r, tool_net_status(e), e, thing, why(o, e));
 }
 
 /* The slowest hashing a server is given time for, in bytes a second: SHA-256
@@ -568,7 +615,7 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 	if (k != NULL)
 		fx_keyx_line(k, line, (size_t)n);
 	if (fx_write_full(sock, line, (size_t)n) < 0)
-		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+		return fail_again(r, EX_IOERR, errno, thing, why(o, errno));
 	/* The server hashes as many bytes before it answers: the wait for the
 	 * reply is -t plus a second for each REPLY_RATE of them. */
 	unsigned long wait = o->c.timeout ? o->c.timeout + (unsigned long)(rs->have / REPLY_RATE) : 0;
@@ -587,7 +634,7 @@ static int agree_offset(const struct opts *o, int silent, struct fx_outfile *out
 		return no_reply(r, ETIMEDOUT, thing, what);
 	}
 	if (n < 0 && errno == ETIMEDOUT)
-		return no_reply(r, ETIMEDOUT, thing, tool_reason(errno, o->c.timeout));
+		return no_reply(r, ETIMEDOUT, thing, why(o, errno));
 	/* A reset: the server gave up or died (it may well speak --resume). */
 	if (n < 0)
 		return fail(r, EX_IOERR, errno, thing, strerror(errno));
@@ -681,7 +728,12 @@ static int broken(const struct opts *o, const struct fx_xfer *x, const struct re
 		return fail(r, EX_IOERR, e, o->shown, strerror(e));
 	/* The connection broke: the next one goes on from what is kept. */
 	r->cut = 1;
-	return fail_again(r, EX_IOERR, e, thing, tool_reason(e, o->c.timeout));
+	/* A server that says nothing, then resets, may wait for a line only
+	 * frecv --resume or --key sends. */
+	if (e == ECONNRESET && x->bytes == 0 && !o->resume && o->c.key_path == NULL)
+		return fail(r, EX_IOERR, e, thing, "Connection reset by peer before a byte (a server "
+		            "with --resume or --key waits for frecv to say so first)");
+	return fail_again(r, EX_IOERR, e, thing, why(o, e));
 }
 
 /*
@@ -701,12 +753,12 @@ static int key_hello(const struct opts *o, int sock, const char *thing, struct f
 	if ((n = (ssize_t)fx_keyx_hello(k, line)) == 0)
 		return fail(r, EX_OSERR, errno, "random bytes", strerror(errno));
 	if (fx_write_full(sock, line, (size_t)n) < 0)
-		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+		return fail_again(r, EX_IOERR, errno, thing, why(o, errno));
 	/* A reset or the network's silence may pass; a server that answers
 	 * otherwise does not hold the key (a plain fsend sends data). */
 	n = fx_recv_line(sock, line, sizeof(line), t);
 	if (n < 0 && errno != ETIME)
-		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+		return fail_again(r, EX_IOERR, errno, thing, why(o, errno));
 	if (n <= 0 || fx_keyx_reply_take(k, line, (size_t)n, &rs->size, &resume) < 0)
 		return fail(r, EX_NOPERM, n > 0 ? errno : 0, thing, n > 0 && errno == EACCES ?
 		            "the server does not hold the key: its proof is not the key's (--key)" :
@@ -724,7 +776,7 @@ static int key_hello(const struct opts *o, int sock, const char *thing, struct f
 	}
 	n = (ssize_t)fx_keyx_proof(k, line);
 	if (fx_write_full(sock, line, (size_t)n) < 0)
-		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+		return fail_again(r, EX_IOERR, errno, thing, why(o, errno));
 	return EX_OK;
 }
 
@@ -741,7 +793,7 @@ static int key_tag(const struct opts *o, int sock, const char *thing, const stru
 	ssize_t n = fx_recv_line(sock, line, sizeof(line), (unsigned)o->c.timeout);
 
 	if (n < 0 && errno != ETIME)
-		return fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+		return fail_again(r, EX_IOERR, errno, thing, why(o, errno));
 	if (n == 0)
 		return fail_again(r, EX_IOERR, 0, thing, "the stream ended before its tag (--key)");
 	if (n < 0 || fx_keyx_tag_check(k, line, (size_t)n, size, digest) < 0)
@@ -751,7 +803,7 @@ static int key_tag(const struct opts *o, int sock, const char *thing, const stru
 	if ((n = fx_read_full(sock, &c, 1)) != 0)
 		return n > 0 ? fail(r, EX_DATAERR, 0, o->shown, "changed on the way: bytes after its "
 		                    "tag (--key)") :
-		               fail_again(r, EX_IOERR, errno, thing, tool_reason(errno, o->c.timeout));
+		               fail_again(r, EX_IOERR, errno, thing, why(o, errno));
 	return EX_OK;
 }
 
@@ -810,8 +862,11 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock, const c
 			return fail(r, EX_IOERR, e, r->part, out->why);
 		}
 		if (out->placed) {
-			snprintf(reason, sizeof(reason), "replaced, but not synced to disk: %s",
-			         strerror(e));
+			snprintf(reason, sizeof(reason), "replaced, but %s", out->why != NULL ?
+			         out->why : "not synced to disk: ");
+			if (out->why == NULL)
+				snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason), "%s",
+				         strerror(e));
 			return fail(r, EX_IOERR, e, o->shown, reason);
 		}
 		return fail(r, e == EEXIST || e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR, e,
@@ -860,12 +915,12 @@ static void stored(const struct opts *o, int silent, struct tool_meter *m, uint6
 	tool_emit("done", o->c.verbose && !silent ? summary : NULL, f, hashed ? 6 : 5);
 }
 
-/* The attempt failed before the store: reset the connection, drop the
- * output (a .part file stays), forget the exchange's secrets. */
+/* The attempt failed before the store: reset the connection, set the
+ * output aside (a .part file stays), forget the exchange's secrets. */
 static int abandon(int sock, struct fx_outfile *out, struct fx_keyx *k, int status)
 {
 	close(sock); /* a reset: armed since the connect */
-	drop_output(out);
+	set_aside(out);
 	if (k != NULL)
 		fx_keyx_end(k);
 	return status;
@@ -890,14 +945,13 @@ static void on_progress(void *arg, uint64_t bytes)
 }
 
 /*
- * One attempt: open the output (with --resume, the .part file and the
- * digest of what it holds), connect (on the first, waiting --retry seconds
+ * One attempt: open the output (with --resume, the .part file, or the one
+ * held since the last try, and the digest of what it holds), connect (on the first, waiting --retry seconds
  * for a sender), agree on the offset, receive, store and acknowledge.
  * Returns the status; r says what to tell, and whether to try again.
  */
-static int attempt(const struct opts *o, int first, struct outcome *r)
+static int attempt(const struct opts *o, int first, struct fx_outfile *out, struct outcome *r)
 {
-	struct fx_outfile out = { .fd = -1, .dirfd = -1, .foundfd = -1 };
 	struct progress p = { .r = r };
 	struct resume rs = { .size = 0 };
 	struct fx_xfer x;
@@ -915,16 +969,21 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	 * said at all. */
 	FILE *msg = is_file_of(o->output, STDOUT_FILENO) ? stderr : stdout;
 
-	if ((status = open_output(o, &out, r)) != EX_OK)
+	if ((status = open_output(o, out, r)) != EX_OK)
 		return status;
-	int errors_only = out.direct && is_file_of(o->output, STDERR_FILENO);
+	struct stat st;
+	if (out->keep && fstat(out->fd, &st) == 0) {
+		r->part_dev = st.st_dev;
+		r->part_ino = st.st_ino;
+	}
+	int errors_only = out->direct && is_file_of(o->output, STDERR_FILENO);
 	int silent = o->c.quiet || errors_only;
-	if (o->resume && (status = measure_part(o, &out, &rs, r)) != EX_OK) {
-		drop_output(&out);
+	if (o->resume && (status = measure_part(o, out, &rs, r)) != EX_OK) {
+		set_aside(out);
 		return status;
 	}
 	if ((status = connect_to(o, first ? o->retry : 0, &sock, r)) != EX_OK) {
-		drop_output(&out);
+		set_aside(out);
 		return status;
 	}
 	snprintf(thing, sizeof(thing), "%s port %s", o->host, o->port);
@@ -933,8 +992,8 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	p.m.peer = peer;
 	r->at = rs.have;
 	if ((k != NULL && (status = key_hello(o, sock, thing, k, &rs, r)) != EX_OK) ||
-	    (o->resume && (status = agree_offset(o, silent, &out, sock, thing, k, &rs, r)) != EX_OK))
-		return abandon(sock, &out, k, status);
+	    (o->resume && (status = agree_offset(o, silent, out, sock, thing, k, &rs, r)) != EX_OK))
+		return abandon(sock, out, k, status);
 	r->size = rs.size;
 	tool_meter_start(&p.m, !silent && (o->c.progress || tool_json_mode() || isatty(STDERR_FILENO)),
 	                 rs.size);
@@ -951,7 +1010,7 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	                      .exact = k != NULL,
 	                      .sha = o->sha256 || o->expect || k != NULL ? &sha : NULL,
 	                      .hash_thread = o->c.hash_thread, .rate = o->c.rate };
-	status = k != NULL && x.max == 0 ? 0 : receive(sock, out.fd, &x, o->resume);
+	status = k != NULL && x.max == 0 ? 0 : receive(sock, out->fd, &x, o->resume);
 	int e = errno;
 	tool_meter_end(&p.m);
 	r->at = rs.from + x.bytes;
@@ -968,40 +1027,40 @@ static int attempt(const struct opts *o, int first, struct outcome *r)
 	if (status == EX_IOERR)
 		r->kept = r->at;
 	if (status != EX_OK)
-		return abandon(sock, &out, k, status);
+		return abandon(sock, out, k, status);
 	fx_sha256_final(&sha, digest);
 	if (k != NULL && (status = key_tag(o, sock, thing, k, rs.size, digest, r)) != EX_OK) {
 		/* Bytes the key does not vouch for: none of them is kept. */
 		if (status == EX_DATAERR) {
-			out.keep = 0;
+			out->keep = 0;
 			r->at = 0;
 		}
-		return abandon(sock, &out, k, status);
+		return abandon(sock, out, k, status);
 	}
 	if (o->expect && memcmp(digest, o->expected, FX_SHA256_LEN) != 0) {
 		char what[200];
-		out.keep = 0; /* not the file expected: nothing of it is worth keeping */
+		out->keep = 0; /* not the file expected: nothing of it is worth keeping */
 		r->at = 0;
 		snprintf(what, sizeof(what), "received sha256 %s, expected %s",
 		         fx_sha256_hex(digest, got), fx_sha256_hex(o->expected, want));
-		return abandon(sock, &out, k, fail(r, EX_DATAERR, 0, o->shown, what));
+		return abandon(sock, out, k, fail(r, EX_DATAERR, 0, o->shown, what));
 	}
 	/* What the .part file must hold, unless another process changed it:
 	 * checked before a digest is said to be the file's, and at the commit
 	 * again. */
-	out.length = r->at;
-	if (fx_out_check(&out) < 0) {
+	out->length = r->at;
+	if (fx_out_check(out) < 0) {
 		r->kept = r->at;
-		fail_again(r, EX_IOERR, EBUSY, r->part, out.why);
-		return abandon(sock, &out, k, EX_IOERR);
+		fail_again(r, EX_IOERR, EBUSY, r->part, out->why);
+		return abandon(sock, out, k, EX_IOERR);
 	}
 	/* The digest line was asked for: it is out before the file is stored,
 	 * or nothing is. */
 	if (o->sha256 && !errors_only && tool_sha256_line(msg, digest, o->output) < 0) {
 		e = errno;
-		return abandon(sock, &out, k, fail(r, EX_IOERR, e, tool_stream_name(msg), strerror(e)));
+		return abandon(sock, out, k, fail(r, EX_IOERR, e, tool_stream_name(msg), strerror(e)));
 	}
-	status = store(o, &out, sock, thing, k, rs.size, digest, r);
+	status = store(o, out, sock, thing, k, rs.size, digest, r);
 	if (k != NULL)
 		fx_keyx_end(k);
 	if (status != EX_OK)
@@ -1061,6 +1120,7 @@ int main(int argc, char **argv)
 {
 	struct opts o;
 	struct outcome r;
+	struct fx_outfile out = { .fd = -1, .dirfd = -1, .foundfd = -1 };
 	struct timespec last;      /* the last byte stored, or the start */
 	unsigned pause = 1, wait = 0; /* --retry's backoff: 1 s doubling to 30 s */
 	int status;
@@ -1072,9 +1132,16 @@ int main(int argc, char **argv)
 		return status;
 	tool_catch_fatal_signals(on_signal);
 	catch_lease_break();
+	/* --resume --retry SECS gives up once SECS pass without a byte: a
+	 * connection silent that long is given up sooner than -t would. */
+	if (o.resume && o.retry > 0 && (o.c.timeout == 0 || o.retry < o.c.timeout)) {
+		o.c.timeout = o.retry;
+		o.idle_is_retry = 1;
+	}
+	hold_part = o.resume && o.retry > 0;
 	clock_gettime(CLOCK_MONOTONIC, &last);
 	int first;
-	for (first = 1; (status = attempt(&o, first, &r)) != EX_OK; first = 0) {
+	for (first = 1; (status = attempt(&o, first, &out, &r)) != EX_OK; first = 0) {
 		if (r.stored > 0) {
 			/* Bytes came: the link works, and the budget starts again. */
 			last = r.last;
@@ -1086,6 +1153,7 @@ int main(int argc, char **argv)
 		sleep(wait);
 		pause = pause < 15 ? pause * 2 : 30;
 	}
+	drop_output(&out);
 	if (status == EX_OK || r.said)
 		return status;
 	if (o.resume && r.again && o.retry > 0) {
@@ -1094,10 +1162,11 @@ int main(int argc, char **argv)
 		         "--retry %lu)", o.retry, o.retry);
 	}
 	tool_fail_errno(status, r.err, r.thing, r.reason);
-	/* Given up after tries: what the .part file holds now. */
+	/* What the .part file holds now, if it is still at its name (another
+	 * process may have changed it, or put another file there). */
 	struct stat st;
-	if (!first && r.kept == 0 && stat(r.part, &st) == 0)
-		r.kept = (uint64_t)st.st_size;
+	r.kept = (r.kept > 0 || !first) && lstat(r.part, &st) == 0 && S_ISREG(st.st_mode) &&
+	         st.st_dev == r.part_dev && st.st_ino == r.part_ino ? (uint64_t)st.st_size : 0;
 	if (o.resume && !o.c.quiet && r.kept > 0)
 		tool_say("%s.part: %" PRIu64 " bytes kept: the same command goes on from there",
 		         o.output, r.kept);

@@ -938,6 +938,15 @@ int main(int argc, char **argv)
 
 	tool_init("fsend");
 	tool_scan_json(argc, argv);
+	/* --inetd: whatever ends fsend from here on (a bad option, a missing
+	 * file), the peer sees a reset, never the clean end of a file, and no
+	 * message reaches it (inetd gives the connection as 0, 1 and 2). */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--inetd") == 0 && fx_is_connection(STDIN_FILENO)) {
+			(void)fx_set_reset_on_close(STDIN_FILENO);
+			if (svc_inetd() < 0)
+				return EX_CONFIG;
+		}
 	memset(&o, 0, sizeof(o));
 	if ((status = parse_args(argc, argv, &o)) != EX_OK)
 		return status;

@@ -104,6 +104,10 @@ static void reap(const struct sv_opts *o)
 				break;
 			if (WIFEXITED(st) && WEXITSTATUS(st) == EX_OK) {
 				succeeded++;
+				/* Counting successes, a failure made good by the
+				 * client come back is no longer the verdict. */
+				if (o->count_success)
+					worst = EX_OK;
 				break;
 			}
 			clock_gettime(CLOCK_MONOTONIC, &failed_at);
@@ -113,9 +117,13 @@ static void reap(const struct sv_opts *o)
 			}
 			/* Killed before it could report: its connection was reset. */
 			worst = TOOL_EX_SIGNAL + WTERMSIG(st);
-			if (o->log_each)
-				tool_say("%s: cut by signal %d, connection reset",
-				        kids[i].peer, WTERMSIG(st));
+			if (o->log_each || tool_json_mode()) {
+				char cut[160];
+				struct tool_field f[] = { TOOL_F_STR("peer", kids[i].peer) };
+				snprintf(cut, sizeof(cut), "%s: cut by signal %d, connection reset",
+				         kids[i].peer, WTERMSIG(st));
+				tool_fail_with(worst, 0, NULL, cut, f, 1);
+			}
 			break;
 		}
 	}

@@ -3,6 +3,7 @@
 
 #include "fxfer.h"
 #include "tool_msgs.h"
+#include "tool_std.h"
 
 #include <errno.h>
 #include <string.h>
@@ -12,6 +13,12 @@ int tool_sha256_line(FILE *f, const uint8_t d[32], const char *path)
 	char hex[FX_SHA256_HEX_LEN + 1];
 	int escape = strpbrk(path, "\\\n") != NULL;
 
+	/* Closed at the start: the line asked for cannot go where it was
+	 * asked (the descriptor is /dev/null now). */
+	if (tool_std_closed(fileno(f))) {
+		errno = EBADF;
+		return -1;
+	}
 	errno = 0; /* so a write that fails on the way is the one reported */
 	fprintf(f, "%s%s  ", escape ? "\\" : "", fx_sha256_hex(d, hex));
 	for (const char *p = path; *p != '\0'; p++) {

@@ -207,7 +207,7 @@ hostile_file_names_are_escaped() {
 	json_ok "$T/frecv.err" frecv
 	same_file "$T/f" "$T/recv/$name"
 	# The reader gives back the very bytes of the name.
-	$JSONL get "$T/frecv.err" done path >"$T/path"
+	jsonl get "$T/frecv.err" done path >"$T/path"
 	printf '%s\n' "$name" | cmp -s - "$T/path" || fail "path: $(od -c "$T/path")"
 	# Each line is printable ASCII: nothing raw of the name.
 	! LC_ALL=C grep -q '[^ -~]' "$T/frecv.err" || fail "raw bytes: $(od -c "$T/frecv.err")"

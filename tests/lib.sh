@@ -1213,6 +1213,14 @@ meddling_is_caught() {
 	grep -qxF "frecv: receive.dat.part: $2" "$T/frecv.err" || fail "$1: $(cat "$T/frecv.err")"
 	[ ! -s "$T/frecv.out" ] || fail "$1: a digest was said: $(cat "$T/frecv.out")"
 	expect_output "$T/recv/receive.dat" precious
+	# What is said to be kept is what the file frecv wrote holds, if it is
+	# still at the name: not the file put in its place.
+	_kept="frecv: receive.dat.part: $(part_size) bytes kept: the same command goes on from there"
+	if [ "$1" = replace ]; then
+		! grep -q "bytes kept" "$T/frecv.err" || fail "$1: $(cat "$T/frecv.err")"
+	else
+		grep -qxF "$_kept" "$T/frecv.err" || fail "$1: $(cat "$T/frecv.err")"
+	fi
 	part_meddled_with "$1" "--retry 60"
 	expect_status "frecv --retry, the .part meddled with ($1)" 0 "$RC"
 	expect_status "fsend, the .part meddled with ($1) and frecv --retry" 0 "$SRC"
@@ -1226,13 +1234,16 @@ received file data"
 # need_json: the JSON Lines reader (tests/jsonl.py, on Python's json module).
 need_json() {
 	command -v python3 >/dev/null || skip "python3 is not installed (the JSON reader)"
-	JSONL="python3 $(dirname "$0")/jsonl.py"
+	JSONL_PY="$(dirname "$0")/jsonl.py"
 }
+
+# jsonl ARGS...: the reader (its path may hold spaces: the clone's).
+jsonl() { python3 "$JSONL_PY" "$@"; }
 
 # json_ok FILE PROGRAM: every line of FILE is one JSON object of PROGRAM;
 # its fields are then in FILE.flat for jget and jcount.
 json_ok() {
-	$JSONL flat "$1" "$2" >"$1.flat" || fail "$1 is not JSON Lines of $2: $(cat "$1")"
+	jsonl flat "$1" "$2" >"$1.flat" || fail "$1 is not JSON Lines of $2: $(cat "$1")"
 }
 
 # jget FILE EVENT KEY [N]: that field of the Nth such event (default the

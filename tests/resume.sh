@@ -409,6 +409,32 @@ part_rewritten_after_it_was_hashed_is_never_stored() {
 	meddling_is_caught rewrite "another process opened the file while frecv wrote it"
 }
 
+part_opened_as_it_is_stored_is_no_delivery() {
+	[ "${FX_PORTABLE:-0}" = 0 ] || skip "the portable build takes no lease"
+	need_strace
+	random_file "$T/f" 1000000
+	want=$(sha256sum <"$T/f" | cut -c1-64)
+	start_server fsend "$FSEND" --resume --sha256 -t 3 0 "$T/f"
+	# Once frecv has renamed the .part, the directory's fsync waits a
+	# second: meanwhile another process opens the file to write into it
+	# (the open waits on frecv's lease).
+	start_bg frecv 5 sh -c 'cd "$1" && shift && exec "$@"' sh "$T/recv" \
+		strace -f -o "$T/trace" -e trace=fsync,renameat -e inject=fsync:delay_enter=1000000:when=2 \
+		"$FRECV_REAL" --resume --sha256 127.0.0.1 "$PORT"
+	drain frecv
+	wait_trace "$T/trace" renameat
+	(exec 3<>"$T/recv/receive.dat" && printf EVIL >&3) 2>/dev/null &
+	wait_server frecv
+	expect_status "frecv, the file opened as it was stored" 74 "$RC"
+	grep -q "^frecv: receive.dat: replaced, but another process opened the file as it was stored" \
+		"$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	wait
+	wait_server fsend
+	[ "$RC" -ne 0 ] || fail "fsend exited 0: acknowledged"
+	! grep -q "delivery verified" "$T/fsend.err" || fail "$(cat "$T/fsend.err")"
+	[ "$(cat "$T/frecv.out")" = "$want  receive.dat" ] || fail "$(cat "$T/frecv.out")"
+}
+
 part_renamed_and_replaced_is_never_stored() {
 	random_file "$T/f" 3000000
 	meddling_is_caught replace "the file was renamed or replaced while frecv wrote it"

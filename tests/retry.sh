@@ -77,6 +77,10 @@ killed_sender_started_again_on_its_port_is_found_by_the_waiting_receiver() {
 	"frecv: 127.0.0.1 port $PORT: "*"; again in 2 s (--retry 60)") ;;
 	*) fail "frecv: $LINE" ;;
 	esac
+	# Between its tries the .part file is still the waiting frecv's.
+	(cd "$T/recv" && timeout "$TO" "$FRECV" --resume -t 1 127.0.0.1 "$PORT" 2>"$T/second.err")
+	expect_status "a second frecv --resume for the same file" 73 "$?"
+	expect_output "$T/second.err" "frecv: receive.dat.part: another frecv is writing to it"
 	# The same fsend command again, on the port it had.
 	rm -f "$T/fsend.fifo"
 	start_server fsend "$FSEND" --resume "$fport" "$T/f"

@@ -371,7 +371,14 @@ waiting_for_the_acknowledgement_probes_a_silent_peer() {
 	next_line client # read everything
 	case $LINE in *"read everything") ;; *) fail "client: $LINE" ;; esac
 	# Whether its machine still answers is asked (keepalive), as soon as
-	# half the -t has passed without a word.
+	# half the -t has passed without a word: its timer runs once the
+	# client's kernel has acknowledged the end of the data (FIN-WAIT-2).
+	_n=0
+	until [ -n "$(ss -Htn state fin-wait-2 "( sport = :$PORT )")" ]; do
+		_n=$((_n + 1))
+		[ "$_n" -lt 400 ] || fail "the end of the data not acknowledged: $(ss -tno)"
+		sleep 0.05
+	done
 	ss -tno "( sport = :$PORT )" >"$T/ss"
 	grep -q 'timer:(keepalive,' "$T/ss" || fail "no keepalive: $(cat "$T/ss")"
 	kill -TERM "$(pid_of fsend)"

@@ -354,6 +354,10 @@ static const char *part_unwritable(int at, const char *name, int e)
 		return "the file is a symbolic link";
 	if (e == EISDIR)
 		return "the file is not a regular file";
+	/* In a sticky shared directory the kernel refuses another's link. */
+	struct stat st;
+	if (e == EACCES && fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		return "the file is a symbolic link";
 #ifdef FX_LINUX
 	if (e == EPERM) {
 		int f = inode_flags(at, name, O_NOFOLLOW);
@@ -819,6 +823,16 @@ static int commit(struct fx_outfile *out, int no_clobber)
 		                               "renamed it: the target is not what was received");
 	}
 	r = sync_dir(out);
+#ifdef FX_LINUX
+	/* An open that came while the file was renamed waits on the lease,
+	 * and goes on once the file is closed: it is said, and the caller
+	 * acknowledges nothing. */
+	if (r == 0 && out->keep && out->leased && fcntl(out->fd, F_GETLEASE) != F_WRLCK) {
+		fx_out_abort(out);
+		return refuse(out, EBUSY, "another process opened the file as it was stored: it "
+		                          "may change it now");
+	}
+#endif
 	fx_out_abort(out);
 	return r;
 }
@@ -848,6 +862,19 @@ static void keep_part(struct fx_outfile *out)
 	(void)fsync(out->fd);
 	if (out->dir_synced)
 		(void)fsync(out->dirfd);
+}
+
+int fx_out_keep(struct fx_outfile *out)
+{
+	if (out->fd < 0 || out->tmp == NULL || !out->keep) {
+		errno = EINVAL;
+		return -1;
+	}
+	out->why = NULL;
+	out->why_part = 0;
+	if (fsync(out->fd) < 0 || (out->dir_synced && fsync(out->dirfd) < 0))
+		return -1;
+	return 0;
 }
 
 void fx_out_abort(struct fx_outfile *out)
