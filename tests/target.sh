@@ -301,10 +301,17 @@ read_only_target_is_refused_before_connecting() {
 	need_nobody
 	mkdir -m 777 "$T/dir"
 	as_nobody sh -c 'echo precious >"$1" && chmod 444 "$1"' sh "$T/dir/receive.dat"
-	as_nobody timeout "$TO" "$FRECV" -o "$T/dir/receive.dat" 127.0.0.1 9 >"$T/out" 2>"$T/err"
+	serve_one 100000
+	as_nobody timeout "$TO" "$FRECV" -o "$T/dir/receive.dat" 127.0.0.1 "$PORT" >"$T/out" 2>"$T/err"
 	expect_status "frecv over a read-only file" 73 $?
 	expect_output "$T/err" "frecv: $T/dir/receive.dat: Permission denied"
 	expect_output "$T/dir/receive.dat" precious
+	# It never connected: the one transfer is still there to be taken.
+	run_frecv 127.0.0.1 "$PORT"
+	expect_status frecv 0 "$RC"
+	wait_server fsend
+	expect_status fsend 0 "$RC"
+	same_file "$T/f" "$T/recv/receive.dat"
 }
 
 names_up_to_name_max_bytes_are_stored() {
