@@ -122,7 +122,7 @@ static void usage(void)
 	       "                    tag's (fsend --key)\n"
 	       "      --keygen      print a fresh key for --key and exit\n"
 	       "      --limit-rate RATE\n"
-	       "                    receive at most RATE bytes a second (K, M or G suffix)\n"
+	       "                    receive at most RATE bytes a second (K, M, G or T suffix)\n"
 	       "  -t, --timeout SECS\n"
 	       "                    give up on a connect or a transfer idle this long\n"
 	       "                    (default 60, 0: never)\n"
@@ -946,8 +946,9 @@ static void on_progress(void *arg, uint64_t bytes)
 
 /*
  * One attempt: open the output (with --resume, the .part file, or the one
- * held since the last try, and the digest of what it holds), connect (on the first, waiting --retry seconds
- * for a sender), agree on the offset, receive, store and acknowledge.
+ * held since the last try, and the digest of what it holds), connect (on
+ * the first, waiting --retry seconds for a sender), agree on the offset,
+ * receive, store and acknowledge.
  * Returns the status; r says what to tell, and whether to try again.
  */
 static int attempt(const struct opts *o, int first, struct fx_outfile *out, struct outcome *r)

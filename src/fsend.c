@@ -57,7 +57,7 @@ static void usage(void)
 	       "                      tag every byte sent (frecv --key)\n"
 	       "      --keygen        print a fresh key for --key and exit\n"
 	       "      --limit-rate RATE\n"
-	       "                      send at most RATE bytes a second (K, M or G suffix)\n"
+	       "                      send at most RATE bytes a second (K, M, G or T suffix)\n"
 	       "  -n, --count N       serve exactly N clients, then exit\n"
 	       "  -t, --timeout SECS  fail a transfer idle this long (default 60, 0: never)\n"
 	       "  -q, --quiet         print only errors (and the listening line for port 0,\n"
