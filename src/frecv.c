@@ -957,7 +957,7 @@ static int attempt(const struct opts *o, int first, struct fx_outfile *out, stru
 	struct resume rs = { .size = 0 };
 	struct fx_xfer x;
 	struct fx_sha256 sha;
-	struct fx_keyx keyx, *k = o->c.key_path != NULL ? &keyx : NULL;
+	struct fx_keyx keyx = { 0 }, *k = o->c.key_path != NULL ? &keyx : NULL;
 	uint8_t digest[FX_SHA256_LEN];
 	char thing[300], peer[320], got[FX_SHA256_HEX_LEN + 1], want[FX_SHA256_HEX_LEN + 1];
 	int status, sock;

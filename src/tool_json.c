@@ -123,7 +123,8 @@ void tool_json_u64(struct tool_json *j, const char *k, uint64_t v)
 	char num[24];
 
 	key(j, k);
-	put(j, num, (size_t)snprintf(num, sizeof(num), "%" PRIu64, v));
+	int n = snprintf(num, sizeof(num), "%" PRIu64, v);
+	put(j, num, (size_t)n);
 }
 
 void tool_json_real(struct tool_json *j, const char *k, double v)
@@ -134,7 +135,8 @@ void tool_json_real(struct tool_json *j, const char *k, double v)
 	/* JSON has no infinities or NaN. */
 	if (!(v == v) || v > 1e300 || v < -1e300)
 		v = 0;
-	put(j, num, (size_t)snprintf(num, sizeof(num), "%.3f", v));
+	int n = snprintf(num, sizeof(num), "%.3f", v);
+	put(j, num, (size_t)n);
 }
 
 void tool_json_null(struct tool_json *j, const char *k)

@@ -63,7 +63,8 @@ int fx_random(void *buf, size_t n)
 	return 0;
 }
 
-static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* The 64 digits, then the padding. */
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 
 void fx_key_encode(char out[FX_KEY_TEXT_LEN + 1], const uint8_t key[FX_KEY_LEN])
 {
@@ -77,8 +78,9 @@ void fx_key_encode(char out[FX_KEY_TEXT_LEN + 1], const uint8_t key[FX_KEY_LEN])
 			v |= key[i + 2];
 		out[o++] = B64[(v >> 18) & 63];
 		out[o++] = B64[(v >> 12) & 63];
-		out[o++] = i + 1 < FX_KEY_LEN ? B64[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < FX_KEY_LEN ? B64[v & 63] : '=';
+		/* Past the key's end: the padding, B64[64]. */
+		out[o++] = B64[i + 1 < FX_KEY_LEN ? (v >> 6) & 63 : 64];
+		out[o++] = B64[i + 2 < FX_KEY_LEN ? v & 63 : 64];
 	}
 	out[o] = '\0';
 }
@@ -98,7 +100,7 @@ int fx_key_decode(const char *buf, size_t len, uint8_t key[FX_KEY_LEN])
 		uint32_t v = 0;
 		int n = i + 4 <= 43 ? 4 : 3;
 		for (int j = 0; j < n; j++) {
-			const char *d = buf[i + (size_t)j] != '\0' ? strchr(B64, buf[i + (size_t)j]) : NULL;
+			const char *d = memchr(B64, buf[i + (size_t)j], 64);
 			if (d == NULL)
 				goto bad;
 			v = v << 6 | (uint32_t)(d - B64);
