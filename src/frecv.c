@@ -433,9 +433,8 @@ static int usage_fail(struct outcome *r, const char *thing, const char *reason)
 static int output_refused(const struct opts *o, const struct fx_outfile *out, int e,
                           struct outcome *r)
 {
-	if (!out->why_part)
-		return fail(r, EX_CANTCREAT, e, o->output, out->why != NULL ? out->why : strerror(e));
-	return fail(r, EX_CANTCREAT, 0, r->part, out->why);
+	return fail(r, EX_CANTCREAT, e, out->why_part ? r->part : o->output,
+	            out->why != NULL ? out->why : strerror(e));
 }
 
 /*

@@ -343,7 +343,7 @@ static int open_tmp(struct fx_outfile *out, const char *dir, int append_only)
 /* Refuse a .part file with errno e: why is about it, not the target. */
 static int refuse_part(struct fx_outfile *out, int e, const char *why)
 {
-	out->why_part = why != NULL;
+	out->why_part = 1;
 	return refuse(out, e, why);
 }
 
