@@ -128,9 +128,10 @@ struct fx_xfer {
 /*
  * With x->rate, a transfer moves at most that many bytes a second: the copy
  * waits after each chunk until the bytes moved are no more than the rate
- * allows for the time since the start, and the sender's socket is also
- * paced by the kernel where it can be (Linux: SO_MAX_PACING_RATE), so that
- * its packets go evenly, not in bursts.
+ * allows for the time since the start (x->chunk is cut to a sixteenth of
+ * the rate, or 4096 bytes, where it is larger, so no burst runs ahead), and
+ * the sender's socket is also paced by the kernel where it can be (Linux:
+ * SO_MAX_PACING_RATE), so that its packets go evenly, not in bursts.
  */
 
 /*

@@ -56,9 +56,18 @@ static void moved(struct fx_xfer *x, size_t n)
 	keep_rate(x);
 }
 
-/* The start of a transfer: the count, and the clock the rate keeps to. */
+/* With a rate, a chunk is at most a sixteenth of a second's worth (but not
+ * under a page), so that no burst runs far ahead of the rate. */
+#define RATE_SLICES 16
+#define RATE_CHUNK_MIN 4096
+
+/* The start of a transfer: the count, the clock the rate keeps to, and the
+ * chunk cut to the rate. */
 static void begin(struct fx_xfer *x)
 {
+	if (x->rate > 0 && x->chunk > RATE_CHUNK_MIN && x->chunk > x->rate / RATE_SLICES)
+		x->chunk = x->rate / RATE_SLICES > RATE_CHUNK_MIN ? (size_t)(x->rate / RATE_SLICES)
+		                                                  : RATE_CHUNK_MIN;
 	x->bytes = 0;
 	x->out_failed = 0;
 	x->paced = 0;
