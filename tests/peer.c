@@ -698,8 +698,8 @@ static int key_client(const char *keyfile, const char *host, const char *port, c
 	uint8_t key[FX_KEY_LEN], digest[FX_SHA256_LEN];
 	struct fx_keyx k;
 	struct fx_sha256 sha;
-	uint64_t size, got = 0;
-	int resume, fd = open(keyfile, O_RDONLY), s;
+	uint64_t size = 0, got = 0;
+	int resume = 0, fd = open(keyfile, O_RDONLY), s;
 	ssize_t n;
 
 	if (fd < 0 || (n = read(fd, text, sizeof(text))) < 0 || fx_key_decode(text, (size_t)n, key) < 0)
