@@ -259,7 +259,10 @@ accept_out_of_descriptors_is_said_once_and_retried() {
 	prlimit --pid "$pid" --nofile="$soft": || fail "cannot raise the limit"
 	# Said once, however many tries; the client is served once it can be.
 	next_line fsend
+	# The C library's words for EMFILE ("No file descriptors available" in
+	# musl).
 	[ "$LINE" = "fsend: accept: Too many open files (clients wait until there is room)" ] ||
+		[ "$LINE" = "fsend: accept: No file descriptors available (clients wait until there is room)" ] ||
 		fail "fsend: $LINE"
 	next_line fsend
 	case $LINE in *" (100000 bytes) in "*", acknowledged") ;; *) fail "fsend: $LINE" ;; esac
