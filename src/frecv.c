@@ -502,8 +502,9 @@ static int open_output(const struct opts *o, struct fx_outfile *out, struct outc
 
 /* Connect; with retry, retry refused or unreachable for that many seconds,
  * waiting a little longer each time (0.1 s doubling up to 1 s), the last
- * try at the deadline.  A failure that could pass (refused, unreachable, a
- * name that cannot be looked up now) is one to try again. */
+ * try at the deadline.  A failure that could pass (refused, unreachable,
+ * reset as it was made, a name that cannot be looked up now) is one to try
+ * again. */
 static int connect_to(const struct opts *o, unsigned long retry, int *sock, struct outcome *r)
 {
 	char thing[300];
@@ -544,7 +545,9 @@ static int connect_to(const struct opts *o, unsigned long retry, int *sock, stru
 	if (*sock >= 0)
 		close(*sock);
 	snprintf(thing, sizeof(thing), "%s port %s", o->host, o->port);
-	r->again = tool_net_status(e) == EX_UNAVAILABLE;
+	/* Reset as it was made: a relay or proxy whose server is not there
+	 * (yet), which the next try may find back. */
+	r->again = tool_net_status(e) == EX_UNAVAILABLE || e == ECONNRESET;
 	if (e == ECONNREFUSED && o->retry == 0)
 		return fail(r, EX_UNAVAILABLE, e, thing, "Connection refused (no sender listening "
 		            "yet? --retry SECS waits for one)");

@@ -147,6 +147,28 @@ receiver_gives_up_after_retry_seconds_without_a_byte() {
 		fail "the .part is not the file's start"
 }
 
+connection_reset_as_it_is_made_is_tried_again() {
+	need_strace
+	echo precious >"$T/recv/receive.dat"
+	# A relay whose server is gone: it resets each connection it accepts.
+	start_server peer "$PEER" refuse
+	start_server -k relay "$PEER" flaky 127.0.0.1 "$PORT" reset 1000 1
+	# frecv waits half a second before it looks whether its connection was
+	# made: by then the relay has reset it.
+	(cd "$T/recv" && exec timeout "$TO" strace -o "$T/trace" -e trace=poll \
+		-e inject=poll:delay_enter=500000 "$FRECV_REAL" --resume --retry 2 127.0.0.1 "$PORT" \
+		>"$T/frecv.out" 2>"$T/frecv.err")
+	expect_status "frecv --resume --retry 2, reset as it connects" 74 $?
+	grep -q "POLLERR|POLLHUP" "$T/trace" || fail "no reset seen as it connected: $(cat "$T/trace")"
+	grep -qxF "frecv: 127.0.0.1 port $PORT: Connection reset by peer; again in 1 s (--retry 2)" \
+		"$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	grep -qxF "frecv: 127.0.0.1 port $PORT: Connection reset by peer (no byte stored for 2 s: gave up, --retry 2)" \
+		"$T/frecv.err" || fail "$(cat "$T/frecv.err")"
+	expect_output "$T/recv/receive.dat" precious
+	[ "$(ls -A "$T/recv")" = receive.dat ] || fail "left: $(ls -A "$T/recv")"
+	stop_relay relay
+}
+
 count_of_resumed_transfers_counts_only_those_acknowledged() {
 	random_file "$T/f" 1000000
 	start_server -k fsend "$FSEND" --resume -n 2 0 "$T/f"
