@@ -864,11 +864,9 @@ static int store(const struct opts *o, struct fx_outfile *out, int sock, const c
 			return fail(r, EX_IOERR, e, r->part, out->why);
 		}
 		if (out->placed) {
-			snprintf(reason, sizeof(reason), "replaced, but %s", out->why != NULL ?
-			         out->why : "not synced to disk: ");
-			if (out->why == NULL)
-				snprintf(reason + strlen(reason), sizeof(reason) - strlen(reason), "%s",
-				         strerror(e));
+			snprintf(reason, sizeof(reason), "replaced, but %s%s",
+			         out->why != NULL ? out->why : "not synced to disk: ",
+			         out->why != NULL ? "" : strerror(e));
 			return fail(r, EX_IOERR, e, o->shown, reason);
 		}
 		return fail(r, e == EEXIST || e == EACCES || e == EPERM ? EX_CANTCREAT : EX_IOERR, e,
